@@ -1,0 +1,66 @@
+// Bundles the executables with esbuild. Node 20 cannot run TypeScript, and a bundle starts faster than a module tree.
+// Outputs are written to a temporary name and renamed, so a concurrent test never sees a half-written file.
+import { build } from 'esbuild';
+import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(fileURLToPath(import.meta.url));
+const dist = join(root, 'dist');
+
+// commander and execa need `require` inside an ESM bundle (see shared/reference/style.md).
+const esmBanner = "import { createRequire as __gpgGateCreateRequire } from 'node:module'; const require = __gpgGateCreateRequire(import.meta.url);";
+
+/** @type {{ entry: string, out: string, format: 'cjs' | 'esm', executable?: boolean, builtinsOnly?: boolean }[]} */
+const targets = [
+  // The shim: one CommonJS file with no dependencies, so it can be copied anywhere (a chroot with only nodejs).
+  { entry: 'shim/main.ts', out: 'shim/gpg', format: 'cjs', executable: true, builtinsOnly: true },
+  { entry: 'harness/cli.ts', out: 'gpg-gate.js', format: 'esm', executable: true },
+  { entry: 'test-keys/generate.ts', out: 'generate-keys.js', format: 'esm' },
+];
+
+export async function buildAll() {
+  await mkdir(join(dist, 'shim'), { recursive: true });
+  // Extension-less files are CommonJS only if the nearest package.json says so.
+  await writeFile(join(dist, 'shim', 'package.json'), '{ "type": "commonjs" }\n');
+  await Promise.all(
+    targets.map(async (t) => {
+      const result = await build({
+        entryPoints: [join(root, t.entry)],
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: t.format,
+        write: false,
+        outfile: join(dist, t.out),
+        legalComments: 'none',
+        logLevel: 'warning',
+        banner: { js: ['#!/usr/bin/env node', t.format === 'esm' ? esmBanner : ''].join('\n') },
+        // A builtins-only bundle must not silently pull in a package.
+        ...(t.builtinsOnly ? { external: [], plugins: [builtinsOnly] } : {}),
+      });
+      for (const file of result.outputFiles) {
+        const tmp = `${file.path}.${process.pid}.tmp`;
+        await mkdir(dirname(file.path), { recursive: true });
+        await writeFile(tmp, file.contents);
+        if (t.executable) await chmod(tmp, 0o755);
+        await rename(tmp, file.path);
+      }
+    }),
+  );
+}
+
+/** @type {import('esbuild').Plugin} */
+const builtinsOnly = {
+  name: 'builtins-only',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path.startsWith('node:')) return { path: args.path, external: true };
+      return { errors: [{ text: `the shim may import only node: builtins, not '${args.path}'` }] };
+    });
+  },
+};
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await buildAll();
+}
