@@ -9,7 +9,8 @@ const root = dirname(fileURLToPath(import.meta.url));
 const dist = join(root, 'dist');
 
 // commander and execa need `require` inside an ESM bundle (see shared/reference/style.md).
-const esmBanner = "import { createRequire as __gpgGateCreateRequire } from 'node:module'; const require = __gpgGateCreateRequire(import.meta.url);";
+const esmBanner =
+  "import { createRequire as __gpgGateCreateRequire } from 'node:module'; const require = __gpgGateCreateRequire(import.meta.url);";
 
 /** @type {{ entry: string, out: string, format: 'cjs' | 'esm', executable?: boolean, builtinsOnly?: boolean }[]} */
 const targets = [

@@ -1,6 +1,7 @@
 // Flat config: typescript-eslint in type-checked mode (it catches promises misused in socket handlers), prettier last.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -14,13 +15,19 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } },
   {
     // The shim imports only node: builtins and never the harness (DESIGN.md).
     files: ['shim/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '^(?!node:|\\.|/)', message: 'the shim imports only node: builtins' }, { group: ['**/harness/**'], message: 'the shim never imports the harness' }] },
+        {
+          patterns: [
+            { regex: '^(?!node:|\\.|/)', message: 'the shim imports only node: builtins' },
+            { group: ['**/harness/**'], message: 'the shim never imports the harness' },
+          ],
+        },
       ],
     },
   },

@@ -43,7 +43,10 @@ export class FrameDecoder {
           break;
         }
         if (this.bufferedLength + nl > this.maxFrameBytes) {
-          throw new ProtocolError('frame-too-large', `frame of ${this.bufferedLength + nl} bytes exceeds ${this.maxFrameBytes}`);
+          throw new ProtocolError(
+            'frame-too-large',
+            `frame of ${this.bufferedLength + nl} bytes exceeds ${this.maxFrameBytes}`,
+          );
         }
         const line = Buffer.concat([...this.buffered, rest.subarray(0, nl)]);
         this.buffered = [];
@@ -97,7 +100,10 @@ function chunkLength(header: { length: unknown }): number {
 export function encodeMessage(message: Message): Buffer {
   const line = Buffer.from(JSON.stringify(message) + '\n', 'utf8');
   if (line.length - 1 > MAX_FRAME_BYTES) {
-    throw new ProtocolError('frame-too-large', `${message.type} frame of ${line.length - 1} bytes exceeds ${MAX_FRAME_BYTES}`);
+    throw new ProtocolError(
+      'frame-too-large',
+      `${message.type} frame of ${line.length - 1} bytes exceeds ${MAX_FRAME_BYTES}`,
+    );
   }
   return line;
 }

@@ -38,7 +38,8 @@ function str(o: Obj, path: string, key: string, opts: { nonEmpty?: boolean; max?
   const v = o[key];
   if (typeof v !== 'string') fail(`${path}.${key}`, 'a string', v);
   if (opts.nonEmpty && v.length === 0) fail(`${path}.${key}`, 'a non-empty string', v);
-  if (opts.max !== undefined && v.length > opts.max) fail(`${path}.${key}`, `at most ${opts.max} characters`, `${v.length} characters`);
+  if (opts.max !== undefined && v.length > opts.max)
+    fail(`${path}.${key}`, `at most ${opts.max} characters`, `${v.length} characters`);
   return v;
 }
 
@@ -64,7 +65,8 @@ function bool(o: Obj, path: string, key: string): boolean {
 
 function oneOf<T extends string>(o: Obj, path: string, key: string, values: readonly T[]): T {
   const v = o[key];
-  if (typeof v !== 'string' || !(values as readonly string[]).includes(v)) fail(`${path}.${key}`, values.map((x) => `"${x}"`).join(' or '), v);
+  if (typeof v !== 'string' || !(values as readonly string[]).includes(v))
+    fail(`${path}.${key}`, values.map((x) => `"${x}"`).join(' or '), v);
   return v as T;
 }
 
@@ -103,7 +105,10 @@ function envelope(value: unknown): Obj & { type: string } {
   }
   const o = value as Obj;
   if (o.v !== PROTOCOL_VERSION) {
-    throw new ProtocolError('unsupported-version', `protocol version ${JSON.stringify(o.v)} is not supported (this peer speaks ${PROTOCOL_VERSION})`);
+    throw new ProtocolError(
+      'unsupported-version',
+      `protocol version ${JSON.stringify(o.v)} is not supported (this peer speaks ${PROTOCOL_VERSION})`,
+    );
   }
   if (typeof o.type !== 'string') fail('frame.type', 'a string', o.type);
   return o as Obj & { type: string };

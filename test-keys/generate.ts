@@ -34,7 +34,10 @@ interface Spec {
 }
 
 function specs(date: Date): Spec[] {
-  const uid = (name: TestKeyName, label: string) => ({ name: `gpg-gate test ${label}`, email: `${name}@example.invalid` });
+  const uid = (name: TestKeyName, label: string) => ({
+    name: `gpg-gate test ${label}`,
+    email: `${name}@example.invalid`,
+  });
   return [
     { name: 'ed25519', options: { type: 'ecc', curve: 'ed25519Legacy', userIDs: [uid('ed25519', 'Ed25519')], date } },
     { name: 'rsa3072', options: { type: 'rsa', rsaBits: 3072, userIDs: [uid('rsa3072', 'RSA 3072')], date } },
@@ -77,7 +80,14 @@ export async function generateTestKeys(dir: string = generatedDir): Promise<Test
   for (const { name, options } of specs(date)) {
     const { privateKey, publicKey } = await openpgp.generateKey({ ...options, format: 'armored' });
     const key = await openpgp.readPrivateKey({ armoredKey: privateKey });
-    const signing = name === 'subkey' ? key.getSubkeys().find((s) => s.getAlgorithmInfo().algorithm === 'eddsaLegacy' && s.keyPacket.created > key.keyPacket.created) : undefined;
+    const signing =
+      name === 'subkey'
+        ? key
+            .getSubkeys()
+            .find(
+              (s) => s.getAlgorithmInfo().algorithm === 'eddsaLegacy' && s.keyPacket.created > key.keyPacket.created,
+            )
+        : undefined;
     const signingKey = signing ?? key;
     const secretFile = join(dir, `${name}.sec.asc`);
     const publicFile = join(dir, `${name}.pub.asc`);

@@ -10,8 +10,14 @@ describe('throwaway keys in a temp GNUPGHOME', () => {
 
   it('is a private directory holding every secret key', () => {
     expect(statSync(home.dir).mode & 0o777).toBe(0o700);
-    const out = execFileSync('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env: home.env, encoding: 'utf8' });
-    const fprs = out.split('\n').filter((l) => l.startsWith('fpr:')).map((l) => l.split(':')[9]);
+    const out = execFileSync('gpg', ['--batch', '--with-colons', '--list-secret-keys'], {
+      env: home.env,
+      encoding: 'utf8',
+    });
+    const fprs = out
+      .split('\n')
+      .filter((l) => l.startsWith('fpr:'))
+      .map((l) => l.split(':')[9]);
     for (const k of Object.values(home.keys)) {
       expect(fprs).toContain(k.fingerprint);
       expect(k.userId).toMatch(/@example\.invalid>$/);
@@ -20,10 +26,15 @@ describe('throwaway keys in a temp GNUPGHOME', () => {
 
   it.each(['ed25519', 'rsa3072', 'subkey'] as const)('%s signs with the expected key', (name) => {
     const k = home.keys[name];
-    const r = spawnSync('gpg', ['--batch', '--status-fd=2', '-bsau', k.fingerprint], { env: home.env, input: 'payload\n' });
+    const r = spawnSync('gpg', ['--batch', '--status-fd=2', '-bsau', k.fingerprint], {
+      env: home.env,
+      input: 'payload\n',
+    });
     expect(r.status).toBe(0);
     expect(r.stdout.toString()).toMatch(/^-----BEGIN PGP SIGNATURE-----/);
-    expect(r.stderr.toString()).toMatch(new RegExp(`\\[GNUPG:\\] SIG_CREATED D ${k.algorithm} \\d+ 00 \\d+ ${k.signingFingerprint}\\n`));
+    expect(r.stderr.toString()).toMatch(
+      new RegExp(`\\[GNUPG:\\] SIG_CREATED D ${k.algorithm} \\d+ 00 \\d+ ${k.signingFingerprint}\\n`),
+    );
   });
 
   it('the signing-subkey key signs with its subkey, not the primary key', () => {
