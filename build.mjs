@@ -2,6 +2,7 @@
 // Outputs are written to a temporary name and renamed, so a concurrent test never sees a half-written file.
 import { build } from 'esbuild';
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,10 +13,14 @@ const dist = join(root, 'dist');
 const esmBanner =
   "import { createRequire as __gpgGateCreateRequire } from 'node:module'; const require = __gpgGateCreateRequire(import.meta.url);";
 
-/** @type {{ entry: string, out: string, format: 'cjs' | 'esm', executable?: boolean, builtinsOnly?: boolean }[]} */
+// Every copy of the shim carries its marker in the first lines, so that finding the real gpg can skip any shim.
+const shimMarker = /SHIM_MARKER = '([^']+)'/.exec(readFileSync(join(root, 'shim/marker.ts'), 'utf8'))?.[1];
+if (!shimMarker) throw new Error('shim/marker.ts: SHIM_MARKER not found');
+
+/** @type {{ entry: string, out: string, format: 'cjs' | 'esm', executable?: boolean, builtinsOnly?: boolean, marker?: string }[]} */
 const targets = [
   // The shim: one CommonJS file with no dependencies, so it can be copied anywhere (a chroot with only nodejs).
-  { entry: 'shim/main.ts', out: 'shim/gpg', format: 'cjs', executable: true, builtinsOnly: true },
+  { entry: 'shim/main.ts', out: 'shim/gpg', format: 'cjs', executable: true, builtinsOnly: true, marker: shimMarker },
   { entry: 'harness/cli.ts', out: 'gpg-gate.js', format: 'esm', executable: true },
   { entry: 'test-keys/generate.ts', out: 'generate-keys.js', format: 'esm' },
 ];
@@ -36,7 +41,7 @@ export async function buildAll() {
         outfile: join(dist, t.out),
         legalComments: 'none',
         logLevel: 'warning',
-        banner: { js: ['#!/usr/bin/env node', t.format === 'esm' ? esmBanner : ''].join('\n') },
+        banner: { js: ['#!/usr/bin/env node', t.marker ? `// ${t.marker}` : '', t.format === 'esm' ? esmBanner : ''].filter(Boolean).join('\n') },
         // A builtins-only bundle must not silently pull in a package.
         ...(t.builtinsOnly ? { external: [], plugins: [builtinsOnly] } : {}),
       });
