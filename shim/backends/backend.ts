@@ -1,0 +1,24 @@
+// What a signing backend gets once the supervisor has said "proceed", and what it gives back. The gnupg backend runs
+// the real gpg; the openpgp backend (a separate, lazily loaded bundle) signs inside the shim.
+import type { Classification } from '../argv/types.js';
+
+export interface SignJob {
+  /** The caller's argv (without the program name). */
+  argv: readonly string[];
+  classification: Classification;
+  /** The private copy of exactly the bytes to sign (data signatures); null for key signatures. */
+  spoolPath: string | null;
+  /** The environment of the shim (GNUPGHOME, GPG_GATE_KEY, …). */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface SignOutcome {
+  /** Exit code of the signing step, as gpg would exit; null if it died of a signal. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Digest and size of the signature output, when known. */
+  output: { sha256: string; size: number } | null;
+}
+
+/** The single entry point every backend implements. */
+export type SignFunction = (job: SignJob) => Promise<SignOutcome>;

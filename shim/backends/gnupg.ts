@@ -1,0 +1,59 @@
+// The gnupg backend: the real gpg signs the spooled bytes, its output going exactly where gpg would have put it.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Classification } from '../argv/types.js';
+import { runGpg } from '../run-gpg.js';
+import type { SignJob, SignOutcome } from './backend.js';
+
+/**
+ * gpg's argv with the inputs replaced by the spool file. The output and the literal data packet's file name are made
+ * explicit so that they are what gpg would have used for the caller's own inputs.
+ */
+export function delegateArgv(argv: readonly string[], c: Classification, spoolPath: string): string[] {
+  const extra: string[] = [];
+  if (c.output === null) extra.push('--output', c.effectiveOutput);
+  if (c.mode === 'inline' && c.setFilename === null) {
+    const first = c.args[0];
+    extra.push('--set-filename', first === undefined || first === '-' ? '' : first);
+  }
+  return [...argv.slice(0, c.optionsEnd), ...extra, '--', spoolPath];
+}
+
+export async function fileSha256(path: string): Promise<{ sha256: string; size: number } | null> {
+  try {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of createReadStream(path)) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { sha256: hash.digest('hex'), size };
+  } catch {
+    return null;
+  }
+}
+
+export function signWithGnupg(gpg: string) {
+  return async (job: SignJob): Promise<SignOutcome> => {
+    const c = job.classification;
+    const toStdout = job.spoolPath !== null && c.effectiveOutput === '-';
+    const hash = createHash('sha256');
+    let size = 0;
+    const argv = job.spoolPath === null ? [...job.argv] : delegateArgv(job.argv, c, job.spoolPath);
+    const exit = await runGpg(gpg, argv, {
+      extraFds: c.extraFds,
+      ...(toStdout
+        ? {
+            stdout: (chunk: Buffer) => {
+              hash.update(chunk);
+              size += chunk.length;
+            },
+          }
+        : {}),
+    });
+    let output: SignOutcome['output'] = null;
+    if (toStdout) output = { sha256: hash.digest('hex'), size };
+    else if (job.spoolPath !== null) output = await fileSha256(c.effectiveOutput);
+    return { ...exit, output };
+  };
+}

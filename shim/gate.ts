@@ -1,0 +1,149 @@
+// The client side of the gate protocol (docs/protocol.md): connect, send the request, block until the decision,
+// report the result. Any failure before an explicit "proceed" is a refusal: no signature.
+import { createConnection, type Socket } from 'node:net';
+import { FrameDecoder, type Frame } from '../protocol/framing.js';
+import { encodeMessage } from '../protocol/framing.js';
+import type { Decision, ServerMessage, SignRequest, SignResult } from '../protocol/messages.js';
+import { parseServerMessage } from '../protocol/validate.js';
+import { ShimError } from './shim-error.js';
+
+/** How long to wait for the supervisor's acknowledgement of a result (the signature exists by then). */
+const ACK_TIMEOUT_MS = 10_000;
+
+export class GateClient {
+  private readonly decoder = new FrameDecoder();
+  private readonly queue: ServerMessage[] = [];
+  private failure: ShimError | null = null;
+  private wake: (() => void) | null = null;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly socketPath: string,
+  ) {
+    socket.on('data', (data: Buffer) => {
+      let frames: Frame[];
+      try {
+        frames = this.decoder.push(data);
+      } catch (err) {
+        this.fail(`malformed reply from the supervisor: ${(err as Error).message}`);
+        return;
+      }
+      for (const frame of frames) {
+        if (frame.kind !== 'message') {
+          this.fail('unexpected binary data from the supervisor');
+          return;
+        }
+        try {
+          this.queue.push(parseServerMessage(frame.message));
+        } catch (err) {
+          this.fail(`malformed reply from the supervisor: ${(err as Error).message}`);
+          return;
+        }
+      }
+      this.notify();
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      this.fail(`lost the supervisor at ${socketPath}: ${err.code ?? err.message}`),
+    );
+    socket.on('close', () => this.fail('the supervisor closed the connection'));
+  }
+
+  /** Connects to the supervisor's socket within `timeoutMs`. */
+  static connect(socketPath: string, timeoutMs: number): Promise<GateClient> {
+    return new Promise((resolve, reject) => {
+      const socket = createConnection({ path: socketPath });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new ShimError('refused', `no answer from the supervisor at ${socketPath} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new GateClient(socket, socketPath));
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new ShimError('refused', `cannot reach the supervisor at ${socketPath}: ${err.code ?? err.message}`));
+      });
+    });
+  }
+
+  private fail(reason: string): void {
+    this.failure ??= new ShimError('refused', reason);
+    this.socket.destroy();
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  /** The next message from the supervisor, or a refusal on timeout, close or garbage. */
+  private async next(timeoutMs: number, waitingFor: string): Promise<ServerMessage> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const message = this.queue.shift();
+      if (message) return message;
+      if (this.failure) throw this.failure;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.socket.destroy();
+        throw new ShimError('refused', `no ${waitingFor} from the supervisor within ${Math.round(timeoutMs / 1000)} s`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Sends the request and blocks until the supervisor decides. Only a well-formed `proceed` returns normally. */
+  async decide(request: SignRequest, timeoutMs: number): Promise<Decision> {
+    this.socket.write(encodeMessage(request));
+    const reply = await this.next(timeoutMs, 'decision');
+    if (reply.type === 'error')
+      throw new ShimError('refused', `the supervisor reported ${reply.code}: ${reply.message}`);
+    if (reply.type !== 'decision')
+      throw new ShimError('refused', `malformed reply from the supervisor: expected a decision, got ${reply.type}`);
+    if (reply.id !== request.id)
+      throw new ShimError(
+        'refused',
+        `malformed reply from the supervisor: decision for request ${reply.id}, not ${request.id}`,
+      );
+    if (reply.decision !== 'proceed')
+      throw new ShimError('refused', reply.reason || 'the supervisor aborted the signing');
+    return reply;
+  }
+
+  /** Reports what happened after `proceed`. Returns an error text instead of throwing: the signature exists. */
+  async report(result: SignResult): Promise<string | null> {
+    try {
+      if (this.failure) throw this.failure;
+      this.socket.write(encodeMessage(result));
+      const reply = await this.next(ACK_TIMEOUT_MS, 'acknowledgement');
+      if (reply.type === 'error') return `the supervisor reported ${reply.code}: ${reply.message}`;
+      if (reply.type !== 'ack' || reply.id !== result.id)
+        return `unexpected ${reply.type} instead of an acknowledgement`;
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      this.close();
+    }
+  }
+
+  close(): void {
+    this.socket.removeAllListeners('close');
+    this.socket.end();
+    this.socket.destroy();
+  }
+
+  get path(): string {
+    return this.socketPath;
+  }
+}

@@ -1,0 +1,64 @@
+// Running the real gpg: same argv, same stdio and extra descriptors, same environment, signals forwarded.
+import { spawn, type StdioOptions } from 'node:child_process';
+import { fstatSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { onSignal } from './signals.js';
+
+export interface GpgExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface RunGpgOptions {
+  /** Descriptors above 2 that gpg may use; each is passed on if open in the shim. */
+  extraFds: readonly number[];
+  /** Receives gpg's stdout instead of inheriting it (to hash a signature written to stdout). */
+  stdout?: (chunk: Buffer) => void;
+}
+
+function isOpen(fd: number): boolean {
+  try {
+    fstatSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Node passes a descriptor above 2 to the child only when it is listed at its own index in `stdio`; 'ignore' at
+// index ≥ 3 leaves that descriptor closed in the child, exactly as it would be without the shim.
+function stdioFor(extraFds: readonly number[], pipeStdout: boolean): StdioOptions {
+  const stdio: (number | 'ignore' | 'pipe')[] = [0, pipeStdout ? 'pipe' : 1, 2];
+  const max = Math.max(2, ...extraFds);
+  for (let fd = 3; fd <= max; fd++) stdio.push(extraFds.includes(fd) && isOpen(fd) ? fd : 'ignore');
+  return stdio;
+}
+
+/** Runs gpg to completion, forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT to it while it runs. */
+export function runGpg(gpg: string, argv: readonly string[], options: RunGpgOptions): Promise<GpgExit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(gpg, argv, { stdio: stdioFor(options.extraFds, options.stdout !== undefined), argv0: 'gpg' });
+    const stopForwarding = onSignal((signal) => {
+      child.kill(signal);
+    });
+    if (options.stdout && child.stdout) {
+      const sink = options.stdout;
+      child.stdout.on('data', (chunk: Buffer) => {
+        sink(chunk);
+        // Back-pressure: stop reading gpg while our stdout is full.
+        if (!process.stdout.write(chunk)) {
+          child.stdout?.pause();
+          (process.stdout as Writable).once('drain', () => child.stdout?.resume());
+        }
+      });
+    }
+    child.once('error', (err) => {
+      stopForwarding();
+      reject(err);
+    });
+    child.once('close', (code, signal) => {
+      stopForwarding();
+      resolve({ code, signal });
+    });
+  });
+}

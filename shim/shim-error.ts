@@ -1,0 +1,47 @@
+// Failures the shim reports gpg-style. None of them ever results in a signature.
+
+/**
+ * refused: signing was not permitted (no supervisor, abort, timeout, lost socket, malformed reply).
+ * usage:   the command line cannot be classified with certainty, or gpg would reject it.
+ * input:   an input to be signed could not be read.
+ * setup:   the shim itself cannot work (no real gpg, bad configuration).
+ */
+export type ShimErrorKind = 'refused' | 'usage' | 'input' | 'setup';
+
+export class ShimError extends Error {
+  constructor(
+    readonly kind: ShimErrorKind,
+    message: string,
+    options?: { cause?: unknown; errno?: string },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ShimError';
+    this.errno = options?.errno ?? null;
+  }
+  readonly errno: string | null;
+}
+
+// gpg's own status codes for these failures (source GPG_ERR_SOURCE_GPG << 24 | code), as gpg 2.2.40 prints them.
+const GPG_ERR_CANCELED = 99;
+const GPG_ERR_GENERAL_FROM_GPG = 33554433;
+const GPG_ERR_ENOENT_FROM_GPG = 33587281;
+
+/** The stderr lines and the status-fd line gpg would print for this failure. */
+export function describe(err: ShimError): { stderr: string[]; status: string } {
+  switch (err.kind) {
+    case 'refused':
+      return {
+        stderr: [`gpg: signing refused by gpg-gate: ${err.message}`],
+        status: `FAILURE sign ${GPG_ERR_CANCELED}`,
+      };
+    case 'usage':
+      return { stderr: [`gpg: ${err.message}`], status: `FAILURE option-parser ${GPG_ERR_GENERAL_FROM_GPG}` };
+    case 'input': {
+      const code = err.errno === 'ENOENT' ? GPG_ERR_ENOENT_FROM_GPG : GPG_ERR_GENERAL_FROM_GPG;
+      const reason = err.message.replace(/^.*: /, '');
+      return { stderr: [`gpg: ${err.message}`, `gpg: signing failed: ${reason}`], status: `FAILURE sign ${code}` };
+    }
+    case 'setup':
+      return { stderr: [`gpg: gpg-gate: ${err.message}`], status: `FAILURE sign ${GPG_ERR_GENERAL_FROM_GPG}` };
+  }
+}

@@ -1,0 +1,41 @@
+// The signals a caller may send to "gpg" that the shim must not simply die of: it forwards them to the real gpg, or
+// cleans up (spool files) before dying of them itself.
+import { constants } from 'node:os';
+
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+type Handler = (signal: NodeJS.Signals) => void;
+const handlers: Handler[] = [];
+
+function dispatch(signal: NodeJS.Signals): void {
+  // The newest handler wins: forwarding to a running gpg takes precedence over the shim's own cleanup.
+  handlers[handlers.length - 1]?.(signal);
+}
+
+/** Installs `handler` for the forwarded signals until the returned function is called. */
+export function onSignal(handler: Handler): () => void {
+  if (handlers.length === 0) for (const s of FORWARDED_SIGNALS) process.on(s, dispatch);
+  handlers.push(handler);
+  return () => {
+    const i = handlers.lastIndexOf(handler);
+    if (i >= 0) handlers.splice(i, 1);
+    if (handlers.length === 0) for (const s of FORWARDED_SIGNALS) process.off(s, dispatch);
+  };
+}
+
+/**
+ * Ends the shim the way gpg ended: its exit code, or death by the same signal (so the caller's wait status matches).
+ * If that signal cannot kill us (ignored by the caller, say), exits 128+n like a shell would report it.
+ */
+export function exitLike(result: { code: number | null; signal: NodeJS.Signals | null }): never {
+  if (result.signal) {
+    for (const s of FORWARDED_SIGNALS) process.removeAllListeners(s);
+    process.kill(process.pid, result.signal);
+    // Delivery is asynchronous with respect to JavaScript; if we are still alive shortly after, the signal was
+    // ignored.
+    const deadline = Date.now() + 1000;
+    while (Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    process.exit(128 + (constants.signals[result.signal] ?? 0));
+  }
+  process.exit(result.code ?? 2);
+}
