@@ -69,10 +69,12 @@ export class FrameDecoder {
   }
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 function parseLine(line: Buffer): unknown {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(line);
+    text = utf8.decode(line);
   } catch {
     throw new ProtocolError('bad-frame', 'frame is not valid UTF-8');
   }
@@ -80,7 +82,11 @@ function parseLine(line: Buffer): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new ProtocolError('bad-frame', `frame is not JSON: ${(err as Error).message}`);
+    // V8's message quotes the input, which may hold the token: report the position only.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new ProtocolError('bad-frame', `frame is not JSON${at === undefined ? '' : ` (at character ${at})`}`, {
+      cause: err,
+    });
   }
 }
 

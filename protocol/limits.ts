@@ -12,3 +12,9 @@ export const MAX_CONNECTIONS = 64;
 
 /** How long a connected client may stay silent before sending its request. */
 export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** How long the supervisor waits for `sign-result` after `proceed` (gpg may wait on a pinentry or a card). */
+export const RESULT_TIMEOUT_MS = 30 * 60_000;
+
+/** Random bytes in a token the supervisor issues (≥ 128 bits). Clients send the string they were given verbatim. */
+export const TOKEN_BYTES = 32;

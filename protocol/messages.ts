@@ -102,6 +102,7 @@ export interface SignDone {
   stderr: string;
 }
 
+/** Error codes, each described in docs/protocol.md ("Error codes"). Receivers treat unknown codes as `internal`. */
 export type ErrorCode =
   | 'bad-frame'
   | 'frame-too-large'
@@ -111,7 +112,23 @@ export type ErrorCode =
   | 'unexpected-message'
   | 'busy'
   | 'attempt-over'
+  | 'timeout'
+  | 'digest-mismatch'
   | 'internal';
+
+export const ERROR_CODES: readonly ErrorCode[] = [
+  'bad-frame',
+  'frame-too-large',
+  'unsupported-version',
+  'bad-message',
+  'bad-token',
+  'unexpected-message',
+  'busy',
+  'attempt-over',
+  'timeout',
+  'digest-mismatch',
+  'internal',
+];
 
 /** Either side: the peer sent something wrong, or the server cannot serve. Usually followed by closing. */
 export interface ErrorMessage {

@@ -1,6 +1,7 @@
 // Validation of decoded frames into typed messages, with messages that say exactly which field is wrong.
 import { ProtocolError } from './errors.js';
 import {
+  ERROR_CODES,
   PROTOCOL_VERSION,
   type Ack,
   type Chunk,
@@ -17,20 +18,15 @@ import {
 
 type Obj = Record<string, unknown>;
 
-const ERROR_CODES: readonly ErrorCode[] = [
-  'bad-frame',
-  'frame-too-large',
-  'unsupported-version',
-  'bad-message',
-  'bad-token',
-  'unexpected-message',
-  'busy',
-  'attempt-over',
-  'internal',
-];
+/** Fields whose value must never be echoed in an error message (it may end up in a log). */
+const SECRET_FIELDS = new Set(['sign-request.token']);
 
 function fail(path: string, expected: string, got: unknown): never {
-  const shown = got === undefined ? 'nothing' : JSON.stringify(got)?.slice(0, 60);
+  const shown = SECRET_FIELDS.has(path)
+    ? `a value of type ${Array.isArray(got) ? 'array' : got === null ? 'null' : typeof got}`
+    : got === undefined
+      ? 'nothing'
+      : JSON.stringify(got)?.slice(0, 60);
   throw new ProtocolError('bad-message', `${path}: expected ${expected}, got ${shown}`);
 }
 
@@ -191,10 +187,12 @@ function signDone(o: Obj): SignDone {
 
 function errorMessage(o: Obj): ErrorMessage {
   const p = 'error';
+  const code = str(o, p, 'code', { nonEmpty: true });
   const msg: ErrorMessage = {
     v: PROTOCOL_VERSION,
     type: 'error',
-    code: oneOf(o, p, 'code', ERROR_CODES),
+    // A code from a newer peer still means "refused": keep the message, call it internal.
+    code: (ERROR_CODES as readonly string[]).includes(code) ? (code as ErrorCode) : 'internal',
     message: str(o, p, 'message'),
   };
   if (o.id !== undefined) msg.id = str(o, p, 'id');
