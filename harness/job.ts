@@ -1,0 +1,477 @@
+// `gpg-gate run`: one job. Runs the command (attempt after attempt while failures happen before the commitment
+// point), serves its signing requests, performs the commit step once at the first of them, and journals every step
+// before acting on it.
+import { execa } from 'execa';
+import { createHash } from 'node:crypto';
+import { lstatSync } from 'node:fs';
+import { delimiter } from 'node:path';
+import { constants } from 'node:os';
+import type { SignRequest, SignResult } from '../protocol/messages.js';
+import type { CommitStep, CommitVerdict } from './commit-step.js';
+import { HarnessError, describeError } from './harness-error.js';
+import { Journal, readJournal } from './journal.js';
+import { identify } from './liveness.js';
+import type { EventLine, JobOptionsRecord, JournalBody, Outcome, RecordedRequest } from './records.js';
+import { RECORD_VERSION } from './records.js';
+import { GateServer, type GateHandler, type GateSession, type SessionDecision } from './server.js';
+import { prepareSocket } from './socket-location.js';
+import { deriveStatus } from './status.js';
+import { TokenTable } from './tokens.js';
+
+export const EXIT_OK = 0;
+export const EXIT_NOTHING_COMMITTED = 75;
+
+export interface JobOptions {
+  command: string[];
+  job: string;
+  /** --job was given explicitly (a journal with another job id is then refused). */
+  jobExplicit: boolean;
+  journal: string;
+  commit: CommitStep;
+  onCommit: string | null;
+  retries: number;
+  retryDelayMs: number;
+  commitTimeoutMs: number;
+  socket: string | null;
+  shimDir: string;
+  eventsFd: number | null;
+  decisionsFd: number | null;
+  /** Receives every event after it is journaled (events descriptor, timeline, JSON). */
+  announce: (line: EventLine) => void;
+  /** Diagnostics that are not events. */
+  note: (text: string) => void;
+}
+
+export interface JobResult {
+  outcome: Outcome;
+  exitCode: number;
+}
+
+/** The exit status for a job that failed after a commitment may have been made: never 0, never 75. */
+export function failureExitCode(exitCode: number | null, signal: string | null): number {
+  if (signal !== null) return 128 + (constants.signals[signal as NodeJS.Signals] ?? 0);
+  if (exitCode === null || exitCode === 0 || exitCode === EXIT_NOTHING_COMMITTED) return 1;
+  return exitCode;
+}
+
+export function withoutToken(request: SignRequest): RecordedRequest {
+  const { token: _token, ...rest } = request;
+  return rest;
+}
+
+/** One attempt: its token, its child, its in-flight requests. Over when the child exited and none is in flight. */
+class Attempt {
+  childExited = false;
+  over = false;
+  inflight = 0;
+  /** Why signing is refused for the rest of this attempt (a commit step that did not commit). */
+  aborted: string | null = null;
+  signatures = 0;
+  private resolveDone!: () => void;
+  readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
+
+  constructor(readonly n: number) {}
+
+  abortReason(): string | null {
+    return this.aborted;
+  }
+
+  settle(): void {
+    if (this.childExited && this.inflight === 0 && !this.over) {
+      this.over = true;
+      this.resolveDone();
+    }
+  }
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+export class Job implements GateHandler {
+  job: string;
+  private journal!: Journal;
+  private server: GateServer | null = null;
+  private readonly tokens = new TokenTable();
+  private attempt: Attempt | null = null;
+  private attemptCount = 0;
+  private signatureCount = 0;
+  /** The commit step completed with "committed" (in memory even if journaling it then failed). */
+  private committed = false;
+  /** The commit step refused, timed out or failed: no retry, outcome commit-refused. */
+  private commitRefused = false;
+  private commitPromise: Promise<CommitVerdict> | null = null;
+  private childPid: number | null = null;
+  private signalled = false;
+  private wakeDelay: (() => void) | null = null;
+
+  constructor(private readonly options: JobOptions) {
+    this.job = options.job;
+  }
+
+  /** Journals an event durably, then announces it. Throws HarnessError('journal'). */
+  private record(body: JournalBody): void {
+    let line: EventLine;
+    try {
+      line = this.journal.append(body);
+    } catch (err) {
+      this.options.announce({
+        v: RECORD_VERSION,
+        time: new Date().toISOString(),
+        job: this.job,
+        event: 'journal-failed',
+        message: describeError(err),
+      });
+      throw err;
+    }
+    this.options.announce(line);
+  }
+
+  /** Journals an event whose failure changes nothing we could still do (the journal is then broken for good). */
+  private recordBestEffort(body: JournalBody): void {
+    try {
+      this.record(body);
+    } catch {
+      // Already announced as journal-failed; later approvals fail closed on their own writes.
+    }
+  }
+
+  /** Opens or continues the journal; refuses a journal whose outcome does not allow another attempt. */
+  private openJournal(): { resumed: Outcome | null; attempts: number } {
+    const path = this.options.journal;
+    let exists = true;
+    try {
+      lstatSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new HarnessError('refused', `cannot examine the journal ${path}: ${describeError(err)}`, { cause: err });
+      }
+      exists = false;
+    }
+    if (!exists) {
+      this.journal = Journal.create(path, this.job);
+      return { resumed: null, attempts: 0 };
+    }
+    let contents;
+    try {
+      contents = readJournal(path);
+    } catch (err) {
+      // Not knowing what the journal says is not knowing that nothing was committed.
+      throw new HarnessError('refused', describeError(err), { cause: err });
+    }
+    const status = deriveStatus(contents.records);
+    if (status.outcome !== 'failed-before-commit') {
+      throw new HarnessError(
+        'refused',
+        `the journal ${path} says job ${status.job ?? '?'} is ${status.outcome}; only a job that failed before its commitment point can be continued`,
+      );
+    }
+    if (status.job !== null && status.job !== this.job) {
+      if (this.options.jobExplicit) {
+        throw new HarnessError('usage', `the journal ${path} belongs to job ${status.job}, not ${this.job}`);
+      }
+      this.job = status.job;
+    }
+    this.journal = Journal.continue(path, this.job, contents);
+    // An empty journal (the first write never completed) starts the job afresh.
+    return { resumed: contents.records.length === 0 ? null : status.outcome, attempts: status.attempts };
+  }
+
+  async run(): Promise<JobResult> {
+    const { resumed, attempts } = this.openJournal();
+    this.attemptCount = attempts;
+    const stopSignals = this.trapSignals();
+    try {
+      const location = await prepareSocket(this.options.socket);
+      this.server = await GateServer.listen({ location, tokens: this.tokens, handler: this });
+      const started = {
+        supervisor: identify(),
+        command: this.options.command,
+        cwd: process.cwd(),
+        options: this.optionsRecord(location.path),
+      };
+      this.record(
+        resumed === null
+          ? { event: 'job-started', ...started }
+          : { event: 'job-resumed', previousOutcome: resumed, ...started },
+      );
+      const result = await this.attempts();
+      this.recordBestEffort({
+        event: 'job-ended',
+        outcome: result.outcome,
+        exitCode: result.exitCode,
+        attempts: this.attemptCount,
+        signatures: this.signatureCount,
+      });
+      return result;
+    } finally {
+      stopSignals();
+      await this.server?.close();
+      this.journal.close();
+    }
+  }
+
+  private optionsRecord(socket: string): JobOptionsRecord {
+    const o = this.options;
+    return {
+      commit: o.commit.method,
+      onCommit: o.onCommit,
+      retries: o.retries,
+      retryDelaySeconds: o.retryDelayMs / 1000,
+      commitTimeoutSeconds: o.commitTimeoutMs / 1000,
+      socket,
+      journal: o.journal,
+      eventsFd: o.eventsFd,
+      decisionsFd: o.decisionsFd,
+    };
+  }
+
+  private async attempts(): Promise<JobResult> {
+    for (let retriesLeft = this.options.retries, delay = this.options.retryDelayMs; ; retriesLeft--, delay *= 2) {
+      const a = new Attempt(++this.attemptCount);
+      this.attempt = a;
+      // A transient verdict committed nothing: the next attempt asks again.
+      if (!this.committed) this.commitPromise = null;
+      try {
+        this.record({ event: 'attempt-started', attempt: a.n });
+      } catch {
+        return { outcome: 'failed-before-commit', exitCode: EXIT_NOTHING_COMMITTED };
+      }
+      const exit = await this.runChild(a, this.tokens.issue(a.n));
+      a.childExited = true;
+      this.recordBestEffort({ event: 'child-exited', attempt: a.n, exitCode: exit.exitCode, signal: exit.signal });
+      a.settle();
+      await a.done;
+
+      const failed = exit.exitCode !== 0 || a.aborted !== null || this.journal.failure !== null;
+      let result: JobResult;
+      if (!failed) result = { outcome: 'succeeded', exitCode: EXIT_OK };
+      else if (this.committed)
+        result = { outcome: 'failed-after-commit', exitCode: failureExitCode(exit.exitCode, exit.signal) };
+      else if (this.commitRefused)
+        result = { outcome: 'commit-refused', exitCode: failureExitCode(exit.exitCode, exit.signal) };
+      else result = { outcome: 'failed-before-commit', exitCode: EXIT_NOTHING_COMMITTED };
+      const retry =
+        result.outcome === 'failed-before-commit' &&
+        retriesLeft > 0 &&
+        !this.signalled &&
+        this.journal.failure === null;
+      this.recordBestEffort({
+        event: 'attempt-ended',
+        attempt: a.n,
+        failed,
+        retry,
+        retryDelaySeconds: retry ? delay / 1000 : null,
+      });
+      if (!retry) return result;
+      await this.sleep(delay);
+      if (this.signalled) return result;
+    }
+  }
+
+  /** Runs COMMAND once: no shell, stdio inherited, the shim first on PATH, the GPG_GATE_* variables set. */
+  private async runChild(a: Attempt, token: string): Promise<{ exitCode: number | null; signal: string | null }> {
+    const [file, ...args] = this.options.command;
+    if (file === undefined) throw new HarnessError('usage', 'no command to run');
+    const child = execa(file, args, {
+      stdio: 'inherit',
+      env: {
+        PATH: `${this.options.shimDir}${delimiter}${process.env.PATH ?? ''}`,
+        GPG_GATE_SOCKET: this.server?.path ?? '',
+        GPG_GATE_TOKEN: token,
+        GPG_GATE_JOB: this.job,
+      },
+      extendEnv: true,
+      reject: false,
+      cleanup: true,
+    });
+    this.childPid = child.pid ?? null;
+    if (child.pid !== undefined) this.recordBestEffort({ event: 'child-started', attempt: a.n, pid: child.pid });
+    const result = await child;
+    this.childPid = null;
+    if (result.signal) return { exitCode: null, signal: result.signal };
+    if (result.exitCode === undefined) {
+      this.options.note(`cannot run ${file}: ${result.code ?? describeError(result.cause)}`);
+      return { exitCode: 127, signal: null };
+    }
+    return { exitCode: result.exitCode, signal: null };
+  }
+
+  /** Waits between attempts; a forwarded signal cuts the wait short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeDelay = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeDelay = done;
+    });
+  }
+
+  /** Forwards SIGINT/SIGTERM/SIGHUP to the command (recording it first); after one, no further attempt starts. */
+  private trapSignals(): () => void {
+    const handler = (signal: NodeJS.Signals) => {
+      this.signalled = true;
+      const pid = this.childPid;
+      this.recordBestEffort({ event: 'signal-forwarded', attempt: this.attempt?.n ?? null, signal, pid });
+      if (pid !== null) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // It has just exited.
+        }
+      }
+      this.wakeDelay?.();
+    };
+    for (const s of SIGNALS) process.on(s, handler);
+    return () => {
+      for (const s of SIGNALS) process.off(s, handler);
+    };
+  }
+
+  // ---- GateHandler: the server hands us authenticated requests ----
+
+  open(request: SignRequest, attemptNumber: number): GateSession | null {
+    const a = this.attempt;
+    if (a === null || a.n !== attemptNumber || a.over) return null;
+    a.inflight += 1;
+    return new Session(this, a, request);
+  }
+
+  onClientError(code: string, message: string): void {
+    this.options.note(`rejected a client: ${code} (${message})`);
+  }
+
+  /** The commit step, performed at most once per attempt and never again once committed. */
+  commitOnce(a: Attempt, id: string, request: RecordedRequest): Promise<CommitVerdict> {
+    this.commitPromise ??= this.performCommit(a, id, request);
+    return this.commitPromise;
+  }
+
+  private async performCommit(a: Attempt, id: string, request: RecordedRequest): Promise<CommitVerdict> {
+    const step = this.options.commit;
+    try {
+      this.record({ event: 'commit-requested', attempt: a.n, id, method: step.method });
+    } catch (err) {
+      // The step never ran: nothing was committed, but nothing more can be journaled either.
+      a.aborted = `the journal failed before the commit step: ${describeError(err)}`;
+      return { kind: 'error', exitCode: null, signal: null, message: a.aborted, durationMs: 0 };
+    }
+    let verdict: CommitVerdict;
+    try {
+      verdict = await step.run({ job: this.job, attempt: a.n, id, request }, this.options.commitTimeoutMs);
+    } catch (err) {
+      verdict = { kind: 'error', exitCode: null, signal: null, message: describeError(err), durationMs: 0 };
+    }
+    const common = { attempt: a.n, method: step.method, durationMs: verdict.durationMs, exitCode: verdict.exitCode };
+    if (verdict.kind === 'committed') {
+      this.committed = true;
+      try {
+        this.record({ event: 'committed', ...common });
+      } catch (err) {
+        a.aborted = `committed, but the journal failed: ${describeError(err)}`;
+        return { ...verdict, kind: 'error', message: a.aborted };
+      }
+      return verdict;
+    }
+    a.aborted = verdict.message;
+    if (verdict.kind !== 'transient') this.commitRefused = true;
+    if (verdict.kind === 'refused') {
+      this.recordBestEffort({ event: 'commit-refused', ...common, reason: 'refused', message: verdict.message });
+    } else {
+      this.recordBestEffort({
+        event: 'commit-failed',
+        ...common,
+        reason: verdict.kind,
+        signal: verdict.signal,
+        message: verdict.message,
+      });
+    }
+    return verdict;
+  }
+
+  isCommitted(): boolean {
+    return this.committed;
+  }
+
+  countSignature(a: Attempt): void {
+    a.signatures += 1;
+    this.signatureCount += 1;
+  }
+
+  journalEvent(body: JournalBody): void {
+    this.record(body);
+  }
+
+  journalEventBestEffort(body: JournalBody): void {
+    this.recordBestEffort(body);
+  }
+}
+
+/** One signing request, from sign-request to ack (or loss). */
+class Session implements GateSession {
+  private readonly recorded: RecordedRequest;
+
+  constructor(
+    private readonly job: Job,
+    private readonly a: Attempt,
+    private readonly request: SignRequest,
+  ) {
+    this.recorded = withoutToken(request);
+  }
+
+  private refuse(reason: string): SessionDecision {
+    this.job.journalEventBestEffort({ event: 'sign-refused', attempt: this.a.n, id: this.request.id, reason });
+    return { decision: 'abort', reason };
+  }
+
+  async decide(isOpen: () => boolean): Promise<SessionDecision> {
+    const { a, request, recorded } = this;
+    const requestSha256 = createHash('sha256').update(JSON.stringify(recorded)).digest('hex');
+    try {
+      this.job.journalEvent({
+        event: 'sign-requested',
+        attempt: a.n,
+        id: request.id,
+        request: recorded,
+        requestSha256,
+      });
+    } catch (err) {
+      return { decision: 'abort', reason: `the supervisor cannot journal: ${describeError(err)}` };
+    }
+    if (a.abortReason() !== null) return this.refuse(`this attempt was aborted: ${a.abortReason()}`);
+    if (request.backend === 'supervisor' || request.payload) {
+      return this.refuse('signing in the supervisor is not enabled for this job');
+    }
+    if (!this.job.isCommitted()) {
+      const verdict = await this.job.commitOnce(a, request.id, recorded);
+      if (verdict.kind !== 'committed') return this.refuse(`commit step: ${verdict.message}`);
+    }
+    // Another request's commit step may have aborted the attempt while this one waited.
+    if (a.abortReason() !== null) return this.refuse(`this attempt was aborted: ${a.abortReason()}`);
+    if (!isOpen()) return this.refuse('the client left before the decision');
+    try {
+      this.job.journalEvent({ event: 'sign-approved', attempt: a.n, id: request.id });
+    } catch (err) {
+      return { decision: 'abort', reason: `the supervisor cannot journal: ${describeError(err)}` };
+    }
+    return { decision: 'proceed', reason: 'committed' };
+  }
+
+  result(result: SignResult): void {
+    const { v: _v, type: _type, ...fields } = result;
+    this.job.journalEvent({ event: 'signed', attempt: this.a.n, ...fields });
+    if (result.exit === 0) this.job.countSignature(this.a);
+  }
+
+  lost(reason: string): void {
+    this.job.journalEventBestEffort({ event: 'sign-unreported', attempt: this.a.n, id: this.request.id, reason });
+  }
+
+  finish(): void {
+    this.a.inflight -= 1;
+    this.a.settle();
+  }
+}
+
+export type { Attempt };

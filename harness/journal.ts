@@ -1,0 +1,134 @@
+// The job's journal: append-only JSON lines. Each line is written with one write(2) and fsync'd before the action it
+// guards; a journal that failed once is never written again (a torn line stays the last line), so the caller must
+// fail closed.
+import { closeSync, constants, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { HarnessError, describeError } from './harness-error.js';
+import { RECORD_VERSION, type JobRecord, type JournalBody } from './records.js';
+
+export interface JournalContents {
+  records: JobRecord[];
+  /** Bytes of complete lines; anything after is a torn (incomplete or unparsable) last line. */
+  validLength: number;
+  torn: boolean;
+}
+
+/** Reads a journal, ignoring a torn last line. A damaged line elsewhere is an error: the journal cannot be trusted. */
+export function parseJournal(data: Buffer, path: string): JournalContents {
+  const records: JobRecord[] = [];
+  let start = 0;
+  while (start < data.length) {
+    const nl = data.indexOf(0x0a, start);
+    const end = nl < 0 ? data.length : nl;
+    let record: unknown;
+    try {
+      record = JSON.parse(data.subarray(start, end).toString('utf8'));
+    } catch {
+      record = undefined;
+    }
+    const valid =
+      nl >= 0 && typeof record === 'object' && record !== null && typeof (record as JobRecord).event === 'string';
+    if (!valid) {
+      if (nl < 0 || nl === data.length - 1) return { records, validLength: start, torn: true };
+      throw new HarnessError('journal', `${path}: line ${records.length + 1} is damaged`);
+    }
+    records.push(record as JobRecord);
+    start = nl + 1;
+  }
+  return { records, validLength: start, torn: false };
+}
+
+export function readJournal(path: string): JournalContents {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch (err) {
+    throw new HarnessError('journal', `cannot read the journal ${path}: ${describeError(err)}`, { cause: err });
+  }
+  return parseJournal(data, path);
+}
+
+function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Test-only fault injection (docs/protocol.md "Fault injection"): GPG_GATE_FAULT=journal:EVENT fails that write. */
+function injectedFault(event: string): boolean {
+  const fault = process.env.GPG_GATE_FAULT;
+  return fault !== undefined && fault.split(',').includes(`journal:${event}`);
+}
+
+export class Journal {
+  private broken: string | null = null;
+
+  private constructor(
+    readonly path: string,
+    private fd: number,
+    readonly job: string,
+    private seq: number,
+  ) {}
+
+  /** Creates a new journal (never overwrites one), making its directory 0700 if needed; fsyncs the directory. */
+  static create(path: string, job: string): Journal {
+    const dir = dirname(path);
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND, 0o600);
+      fsyncDirectory(dir);
+      return new Journal(path, fd, job, 0);
+    } catch (err) {
+      throw new HarnessError('journal', `cannot create the journal ${path}: ${describeError(err)}`, { cause: err });
+    }
+  }
+
+  /** Opens an existing journal to continue it, cutting a torn last line (its action never happened). */
+  static continue(path: string, job: string, contents: JournalContents): Journal {
+    try {
+      const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND);
+      if (contents.torn) {
+        ftruncateSync(fd, contents.validLength);
+        fsyncSync(fd);
+      }
+      return new Journal(path, fd, job, contents.records.at(-1)?.seq ?? 0);
+    } catch (err) {
+      throw new HarnessError('journal', `cannot open the journal ${path}: ${describeError(err)}`, { cause: err });
+    }
+  }
+
+  /** Durably appends one event. Throws HarnessError('journal'): whatever the event guards must not happen. */
+  append(body: JournalBody): JobRecord {
+    if (this.broken !== null)
+      throw new HarnessError('journal', `the journal ${this.path} failed earlier: ${this.broken}`);
+    const record = { v: RECORD_VERSION, seq: this.seq + 1, time: new Date().toISOString(), job: this.job, ...body };
+    const line = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+    try {
+      if (injectedFault(body.event)) {
+        throw Object.assign(new Error('no space left on device (injected by GPG_GATE_FAULT)'), { code: 'ENOSPC' });
+      }
+      const written = writeSync(this.fd, line);
+      if (written !== line.length) {
+        throw Object.assign(new Error(`short write (${written} of ${line.length} bytes)`), { code: 'EIO' });
+      }
+      fsyncSync(this.fd);
+    } catch (err) {
+      this.broken = describeError(err);
+      throw new HarnessError('journal', `cannot write to the journal ${this.path}: ${this.broken}`, { cause: err });
+    }
+    this.seq += 1;
+    return record as JobRecord;
+  }
+
+  get failure(): string | null {
+    return this.broken;
+  }
+
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}

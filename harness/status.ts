@@ -1,0 +1,142 @@
+// `gpg-gate status`: the outcome of a job from its journal alone (plus whether the recorded supervisor still runs).
+import { isAlive, type ProcessIdentity } from './liveness.js';
+import { readJournal } from './journal.js';
+import type { JobRecord, Outcome, RecordedRequest } from './records.js';
+
+export interface SignatureStatus {
+  attempt: number;
+  id: string;
+  argv: string[];
+  localUsers: string[];
+  sha256: string | null;
+  size: number;
+  /** requested: no decision on record · approved: proceed sent, no result yet · refused · signed · unreported */
+  state: 'requested' | 'approved' | 'refused' | 'signed' | 'unreported';
+  reason: string | null;
+  exit: number | null;
+  outputSha256: string | null;
+}
+
+export interface JobStatus {
+  job: string | null;
+  outcome: Outcome;
+  attempts: number;
+  signatures: SignatureStatus[];
+  /** A commit step completed with "committed" at some point in the job. */
+  committed: boolean;
+  /** Exit status `run` gave, from job-ended; null while running or when the supervisor died. */
+  exitCode: number | null;
+  /** The last supervisor on record and whether it still runs. */
+  supervisor: (ProcessIdentity & { alive: boolean }) | null;
+  /** The journal ended in an incomplete line (a write cut short by a crash); it is ignored. */
+  tornTail: boolean;
+}
+
+type Liveness = (who: ProcessIdentity) => boolean;
+
+/**
+ * Derives the status. With job-ended after the last start, the outcome is the recorded one. Otherwise, if the last
+ * supervisor still runs: `running`. If it died: a commit on record ⇒ failed-after-commit; a commit requested with no
+ * decision after it ⇒ unknown; a refused (or timed-out, or failed) commit step ⇒ commit-refused; else
+ * failed-before-commit. `succeeded` is only ever read from job-ended.
+ */
+export function deriveStatus(records: readonly JobRecord[], alive: Liveness = isAlive, tornTail = false): JobStatus {
+  let job: string | null = null;
+  let supervisor: ProcessIdentity | null = null;
+  let ended: Extract<JobRecord, { event: 'job-ended' }> | null = null;
+  let attempts = 0;
+  let committed = false;
+  let commitPending = false;
+  let commitRefused = false;
+  const signatures = new Map<string, SignatureStatus>();
+  const update = (id: string, patch: Partial<SignatureStatus>) => {
+    const s = signatures.get(id);
+    if (s) Object.assign(s, patch);
+  };
+  for (const r of records) {
+    job ??= r.job;
+    switch (r.event) {
+      case 'job-started':
+      case 'job-resumed':
+        supervisor = r.supervisor;
+        ended = null;
+        break;
+      case 'attempt-started':
+        attempts = Math.max(attempts, r.attempt);
+        break;
+      case 'sign-requested':
+        signatures.set(r.id, signatureOf(r.attempt, r.id, r.request));
+        break;
+      case 'commit-requested':
+        commitPending = true;
+        break;
+      case 'committed':
+        commitPending = false;
+        committed = true;
+        break;
+      case 'commit-refused':
+        commitPending = false;
+        commitRefused = true;
+        break;
+      case 'commit-failed':
+        commitPending = false;
+        if (r.reason !== 'transient') commitRefused = true;
+        break;
+      case 'sign-approved':
+        update(r.id, { state: 'approved' });
+        break;
+      case 'sign-refused':
+        update(r.id, { state: 'refused', reason: r.reason });
+        break;
+      case 'signed':
+        update(r.id, { state: 'signed', exit: r.exit, outputSha256: r.outputSha256 });
+        break;
+      case 'sign-unreported':
+        update(r.id, { state: 'unreported', reason: r.reason });
+        break;
+      case 'job-ended':
+        ended = r;
+        break;
+      default:
+        break;
+    }
+  }
+  const supervisorAlive = supervisor !== null && alive(supervisor);
+  let outcome: Outcome;
+  if (ended) outcome = ended.outcome;
+  else if (supervisorAlive) outcome = 'running';
+  else if (committed) outcome = 'failed-after-commit';
+  else if (commitPending) outcome = 'unknown';
+  else if (commitRefused) outcome = 'commit-refused';
+  else outcome = 'failed-before-commit';
+  return {
+    job,
+    outcome,
+    attempts,
+    signatures: [...signatures.values()],
+    committed,
+    exitCode: ended?.exitCode ?? null,
+    supervisor: supervisor && { ...supervisor, alive: supervisorAlive },
+    tornTail,
+  };
+}
+
+function signatureOf(attempt: number, id: string, request: RecordedRequest): SignatureStatus {
+  return {
+    attempt,
+    id,
+    argv: request.argv,
+    localUsers: request.localUsers,
+    sha256: request.sha256,
+    size: request.size,
+    state: 'requested',
+    reason: null,
+    exit: null,
+    outputSha256: null,
+  };
+}
+
+export function journalStatus(path: string, alive: Liveness = isAlive): JobStatus {
+  const { records, torn } = readJournal(path);
+  return deriveStatus(records, alive, torn);
+}

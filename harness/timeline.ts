@@ -1,0 +1,93 @@
+// What `run` tells a person on stderr: a short timeline of the job, one line per step that matters.
+import type { EventLine, RecordedRequest } from './records.js';
+
+/** argv as a shell would show it, shortened: enough to recognise the call, not a faithful quoting. */
+export function showArgv(argv: readonly string[], max = 120): string {
+  const text = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export class Timeline {
+  private readonly requests = new Map<string, RecordedRequest>();
+  private readonly signed = new Map<number, number>();
+
+  constructor(private readonly print: (line: string) => void) {}
+
+  private say(text: string): void {
+    this.print(`gpg-gate: ${text}`);
+  }
+
+  /** A diagnostic that is not an event (a client that spoke out of turn, a warning). */
+  note(text: string): void {
+    this.say(text);
+  }
+
+  event(e: EventLine): void {
+    switch (e.event) {
+      case 'job-started':
+        this.say(`job ${e.job}, journal ${e.options.journal}`);
+        break;
+      case 'job-resumed':
+        this.say(`job ${e.job} continued (it had ended ${e.previousOutcome}), journal ${e.options.journal}`);
+        break;
+      case 'attempt-started':
+        this.say(`attempt ${e.attempt} started`);
+        break;
+      case 'sign-requested':
+        this.requests.set(e.id, e.request);
+        break;
+      case 'commit-requested': {
+        const argv = this.requests.get(e.id)?.argv ?? [];
+        this.say(`commitment point reached by \`${showArgv(['gpg', ...argv])}\``);
+        break;
+      }
+      case 'commit-wanted':
+        this.say('waiting for the commit decision on the decisions descriptor');
+        break;
+      case 'committed':
+        this.say(e.method === 'auto' ? 'committed (auto-commit)' : `commit step ok in ${seconds(e.durationMs)}`);
+        break;
+      case 'commit-refused':
+        this.say(`commit step refused after ${seconds(e.durationMs)}: ${e.message}`);
+        break;
+      case 'commit-failed':
+        this.say(`commit step failed (${e.reason}) after ${seconds(e.durationMs)}: ${e.message}`);
+        break;
+      case 'sign-refused':
+        this.say(`signing refused: ${e.reason}`);
+        break;
+      case 'signed':
+        if (e.exit === 0) this.signed.set(e.attempt, (this.signed.get(e.attempt) ?? 0) + 1);
+        else this.say(`a signing call failed after approval (gpg exit ${e.exit})`);
+        break;
+      case 'sign-unreported':
+        this.say(`warning: a signing call was approved but never reported back (${e.reason})`);
+        break;
+      case 'signal-forwarded':
+        this.say(
+          e.pid === null ? `${e.signal}: no more attempts` : `forwarded ${e.signal} to the command (pid ${e.pid})`,
+        );
+        break;
+      case 'child-exited': {
+        const how = e.signal ? `was killed by ${e.signal}` : `exited with ${e.exitCode}`;
+        const n = this.signed.get(e.attempt) ?? 0;
+        this.say(`attempt ${e.attempt}: the command ${how}; ${n} signature${n === 1 ? '' : 's'}`);
+        break;
+      }
+      case 'attempt-ended':
+        if (e.retry)
+          this.say(`attempt ${e.attempt} failed before the commitment point; retrying in ${e.retryDelaySeconds} s`);
+        break;
+      case 'job-ended':
+        this.say(`outcome ${e.outcome} (exit ${e.exitCode})`);
+        break;
+      case 'journal-failed':
+        this.say(`JOURNAL FAILED, approving nothing more: ${e.message}`);
+        break;
+      default:
+        break;
+    }
+  }
+}
