@@ -1,0 +1,199 @@
+// The commit step through `gpg-gate run`, with real processes: hook exit codes, timeout, exactly-once, retries.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signClient } from '../helpers/build-helpers.js';
+import { events, readRecords, runGate, tempDir, type TempDir } from '../helpers/gate-run.js';
+
+let sc: string;
+let t: TempDir;
+
+beforeAll(async () => {
+  sc = await signClient();
+});
+beforeEach(() => {
+  t = tempDir();
+  writeFileSync(t.path('data'), 'payload\n');
+});
+afterEach(() => t.cleanup());
+
+/** A shell command for the child: sign FILE through the gate (sign-client stands in for the shim). */
+const sign = (file = 'data') => `node ${sc} ${t.path(file)}`;
+
+/** A hook that records each run (its stdin, and its environment) and then runs `then`. */
+const hook = (then: string) =>
+  `n=$(($(cat ${t.path('hook-runs')} 2>/dev/null || echo 0) + 1)); echo $n > ${t.path('hook-runs')}; ` +
+  `cat > ${t.path('hook-stdin')}.$n; env > ${t.path('hook-env')}.$n; ${then}`;
+
+const hookRuns = () => (existsSync(t.path('hook-runs')) ? Number(readFileSync(t.path('hook-runs'), 'utf8')) : 0);
+
+function gate(opts: string[], script: string) {
+  return runGate([
+    'run',
+    '--journal',
+    t.path('journal.jsonl'),
+    '--retry-delay',
+    '0.05',
+    ...opts,
+    '--',
+    'sh',
+    '-c',
+    script,
+  ]);
+}
+
+describe('hook exit codes', () => {
+  it('0: committed once, the signing call proceeds, exit 0', async () => {
+    // The child leaks its token to a file so that we can check it went nowhere else.
+    const r = await gate(
+      ['--on-commit', hook('exit 0')],
+      `printf %s "$GPG_GATE_TOKEN" > ${t.path('token')}; ${sign()}`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(t.path('data.sig'), 'utf8')).toMatch(/^signed [0-9a-f]{64}/);
+    expect(hookRuns()).toBe(1);
+    const records = readRecords(t.path('journal.jsonl'));
+    expect(events(records).filter((e) => e !== 'child-started')).toEqual([
+      'job-started',
+      'attempt-started',
+      'sign-requested',
+      'commit-requested',
+      'committed',
+      'sign-approved',
+      'signed',
+      'child-exited',
+      'attempt-ended',
+      'job-ended',
+    ]);
+    // The hook's stdin is the request, without the token; its environment names job and attempt.
+    const stdin = JSON.parse(readFileSync(t.path('hook-stdin.1'), 'utf8')) as Record<string, unknown>;
+    expect(stdin).toMatchObject({ type: 'sign-request', argv: ['--detach-sign', t.path('data')] });
+    expect(stdin).not.toHaveProperty('token');
+    const env = readFileSync(t.path('hook-env.1'), 'utf8');
+    expect(env).toMatch(/^GPG_GATE_ATTEMPT=1$/m);
+    expect(env).toMatch(new RegExp(`^GPG_GATE_JOB=${records[0]?.job}$`, 'm'));
+    const token = readFileSync(t.path('token'), 'utf8');
+    expect(token.length).toBeGreaterThanOrEqual(22); // ≥ 128 bits in base64url
+    for (const text of [env, readFileSync(t.path('journal.jsonl'), 'utf8'), r.stderr, r.stdout]) {
+      expect(text).not.toContain(token);
+    }
+    expect(r.stderr).toMatch(/commitment point reached by `gpg --detach-sign /);
+    expect(r.stderr).toMatch(/commit step ok in \d+\.\d s/);
+    expect(r.stderr).toMatch(/1 signature\b/);
+    expect(r.stderr).toMatch(/outcome succeeded \(exit 0\)/);
+  });
+
+  it('75: nothing committed, the signing call is refused, exit 75; a retry commits', async () => {
+    const only = await gate(['--on-commit', hook('exit 75')], sign());
+    expect(only.code, only.stderr).toBe(75);
+    expect(existsSync(t.path('data.sig'))).toBe(false);
+    const records = readRecords(t.path('journal.jsonl'));
+    expect(records.find((r) => r.event === 'commit-failed')).toMatchObject({ reason: 'transient', exitCode: 75 });
+    expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'failed-before-commit', exitCode: 75 });
+
+    // Same journal, next run: the hook says transient once more, then commits on the retry.
+    const again = await gate(['--retries', '2', '--on-commit', hook(`[ $n -ge 3 ]  && exit 0 || exit 75`)], sign());
+    expect(again.code, again.stderr).toBe(0);
+    expect(hookRuns()).toBe(3);
+    const all = readRecords(t.path('journal.jsonl'));
+    expect(events(all, 'job-resumed')).toHaveLength(1);
+    expect(events(all, 'attempt-started')).toHaveLength(3);
+    expect(events(all, 'committed')).toHaveLength(1);
+    expect(events(all, 'signed')).toHaveLength(1);
+  });
+
+  it('other: refused, nothing signed, no retry, exit neither 0 nor 75', async () => {
+    const r = await gate(['--retries', '3', '--on-commit', hook('exit 3')], sign());
+    expect(r.code).not.toBe(0);
+    expect(r.code).not.toBe(75);
+    expect(existsSync(t.path('data.sig'))).toBe(false);
+    expect(hookRuns()).toBe(1);
+    const records = readRecords(t.path('journal.jsonl'));
+    expect(records.find((r) => r.event === 'commit-refused')).toMatchObject({ reason: 'refused', exitCode: 3 });
+    expect(events(records, 'attempt-started')).toHaveLength(1);
+    expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'commit-refused' });
+  });
+
+  it('timeout: the hook (and what it started) is killed, fail closed, exit neither 0 nor 75', async () => {
+    const started = Date.now();
+    const r = await gate(
+      ['--retries', '2', '--commit-timeout', '0.3', '--on-commit', hook(`sleep 1.5; touch ${t.path('late')}`)],
+      sign(),
+    );
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(r.code).not.toBe(0);
+    expect(r.code).not.toBe(75);
+    const records = readRecords(t.path('journal.jsonl'));
+    expect(records.find((r) => r.event === 'commit-failed')).toMatchObject({ reason: 'timeout' });
+    expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'commit-refused' });
+    expect(existsSync(t.path('data.sig'))).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 1700));
+    expect(existsSync(t.path('late'))).toBe(false);
+  });
+});
+
+describe('exactly once', () => {
+  it('one commit step for several concurrent signing calls', async () => {
+    for (const f of ['a', 'b', 'c', 'd', 'e']) writeFileSync(t.path(f), f);
+    const parallel = ['a', 'b', 'c', 'd', 'e'].map((f) => `${sign(f)} & p${f}=$!`).join('; ');
+    const r = await gate(
+      ['--on-commit', hook('sleep 0.3')],
+      `${parallel}; for p in $pa $pb $pc $pd $pe; do wait $p || exit 9; done`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(hookRuns()).toBe(1);
+    const records = readRecords(t.path('journal.jsonl'));
+    expect(events(records, 'commit-requested')).toHaveLength(1);
+    expect(events(records, 'committed')).toHaveLength(1);
+    expect(events(records, 'sign-approved')).toHaveLength(5);
+    expect(events(records, 'signed')).toHaveLength(5);
+    // Nothing was approved before the commit was on record.
+    const committedAt = records.findIndex((x) => x.event === 'committed');
+    expect(records.findIndex((x) => x.event === 'sign-approved')).toBeGreaterThan(committedAt);
+    expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'succeeded', signatures: 5 });
+  });
+
+  it('retries before the commitment point: two failures, then success → one commit, exit 0', async () => {
+    const count = t.path('count');
+    const script = `n=$(($(cat ${count} 2>/dev/null || echo 0) + 1)); echo $n > ${count}; [ $n -ge 3 ] || exit 4; ${sign()}`;
+    const r = await gate(['--retries', '3', '--on-commit', hook('exit 0')], script);
+    expect(r.code, r.stderr).toBe(0);
+    expect(hookRuns()).toBe(1);
+    const records = readRecords(t.path('journal.jsonl'));
+    expect(events(records, 'attempt-started')).toHaveLength(3);
+    expect(events(records, 'committed')).toHaveLength(1);
+    expect(r.stderr).toMatch(/attempt 1 failed before the commitment point; retrying in 0.05 s/);
+    expect(r.stderr).toMatch(/attempt 2 failed before the commitment point; retrying in 0.1 s/);
+  });
+
+  it('retries run out before the commitment point → exit 75', async () => {
+    const r = await gate(['--retries', '1', '--on-commit', hook('exit 0')], 'exit 4');
+    expect(r.code).toBe(75);
+    expect(events(readRecords(t.path('journal.jsonl')), 'attempt-started')).toHaveLength(2);
+    expect(hookRuns()).toBe(0);
+  });
+
+  it('a command failing after signing is not retried; its exit code is kept (75 becomes 1)', async () => {
+    const r = await gate(['--retries', '3', '--on-commit', hook('exit 0')], `${sign()} && exit 5`);
+    expect(r.code).toBe(5);
+    const records = readRecords(t.path('journal.jsonl'));
+    expect(events(records, 'attempt-started')).toHaveLength(1);
+    expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'failed-after-commit', exitCode: 5 });
+
+    t.cleanup();
+    t = tempDir();
+    writeFileSync(t.path('data'), 'x');
+    const r75 = await gate(['--retries', '3', '--auto-commit'], `${sign()} && exit 75`);
+    expect(r75.code).toBe(1);
+  });
+
+  it('a signing call in flight when the command exits is still served', async () => {
+    // The command exits while the hook is still deciding; the request completes and counts.
+    const r = await gate(['--on-commit', hook('sleep 1')], `${sign()} & sleep 0.5; exit 0`);
+    expect(r.code, r.stderr).toBe(0);
+    const records = readRecords(t.path('journal.jsonl'));
+    const order = events(records);
+    expect(order.indexOf('child-exited')).toBeLessThan(order.indexOf('committed'));
+    expect(order.indexOf('signed')).toBeLessThan(order.indexOf('job-ended'));
+    expect(existsSync(t.path('data.sig'))).toBe(true);
+  });
+});
