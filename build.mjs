@@ -21,6 +21,8 @@ if (!shimMarker) throw new Error('shim/marker.ts: SHIM_MARKER not found');
 const targets = [
   // The shim: one CommonJS file with no dependencies, so it can be copied anywhere (a chroot with only nodejs).
   { entry: 'shim/main.ts', out: 'shim/gpg', format: 'cjs', executable: true, builtinsOnly: true, marker: shimMarker },
+  // The openpgp backend: loaded by the shim only when it signs with GPG_GATE_BACKEND=openpgp (openpgp.js inside).
+  { entry: 'shim/backends/openpgp/entry.ts', out: 'shim/gpg-gate-openpgp.cjs', format: 'cjs' },
   { entry: 'harness/cli.ts', out: 'gpg-gate.js', format: 'esm', executable: true },
   { entry: 'test-keys/generate.ts', out: 'generate-keys.js', format: 'esm' },
 ];
