@@ -1,0 +1,155 @@
+// The openpgp backend of the shim: once the supervisor has said "proceed", sign the spooled bytes with openpgp.js and
+// the key in GPG_GATE_KEY, behaving as gpg 2.2 would (output, status lines, messages, exit code). Built into its own
+// bundle (dist/shim/gpg-gate-openpgp.cjs) that the shim loads only for such calls.
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Classification } from '../../argv/types.js';
+import type { SignFunction, SignJob, SignOutcome } from '../backend.js';
+import {
+  isoTimeUtc,
+  literalName,
+  loadKeyRing,
+  makeClock,
+  parseFakedTime,
+  SigningError,
+  signWithKeyRing,
+  type KeyRing,
+  type Reporter,
+  type SignMode,
+} from './core/index.js';
+import { setupFailure, unsupported } from './core/signing-error.js';
+import { writeAll } from './fd-io.js';
+import { fakedTimeValue } from './faked-time-option.js';
+import { openOutput, type Output } from './output-file.js';
+import { readPassphrase } from './passphrase.js';
+import { judgeOptions } from './gpg-options.js';
+
+const READ_CHUNK = 1024 * 1024;
+
+function lineWriter(fd: number | null, prefix: string): (text: string) => void {
+  return (text) => {
+    if (fd === null) return;
+    try {
+      writeAll(fd, Buffer.from(`${prefix}${text}\n`));
+    } catch {
+      // The caller closed its descriptor; gpg ignores that too.
+    }
+  };
+}
+
+function failure(err: unknown): SigningError {
+  if (err instanceof SigningError) return err;
+  const message = `gpg-gate (openpgp backend): ${(err as Error).message}`;
+  return new SigningError('io', message, { log: [message], failure: 'sign 33554433', reason: 'General error' });
+}
+
+/** What this backend does not do: it says so instead of signing differently from gpg. */
+function checkJob(job: SignJob): { mode: SignMode; spoolPath: string; personalDigest: string | null } {
+  const c = job.classification;
+  if (c.signs !== 'data' || job.spoolPath === null || c.mode === 'keys' || c.mode === null) {
+    throw unsupported(
+      `${c.commands.join(', ') || 'this command'}: key signatures and key management are not supported`,
+    );
+  }
+  if (c.encrypt || c.symmetric) throw unsupported('signing combined with encryption (-e, -c) is not supported');
+  if (c.textmode && c.mode !== 'clearsign' && c.args.length > 1) {
+    throw unsupported('--textmode over several files is not supported');
+  }
+  if (/^-&\d+$/.test(c.effectiveOutput))
+    throw unsupported(`output to a descriptor (${c.effectiveOutput}) is not supported`);
+  const options = judgeOptions(c, job.argv);
+  if (options.unsupported) throw unsupported(`${options.unsupported} is not supported`);
+  return { mode: c.mode, spoolPath: job.spoolPath, personalDigest: options.personalDigest };
+}
+
+async function readKeyRing(env: NodeJS.ProcessEnv): Promise<KeyRing> {
+  const path = env.GPG_GATE_KEY;
+  if (!path) throw setupFailure('GPG_GATE_KEY is not set (the armored secret key file to sign with)');
+  let text: Buffer;
+  try {
+    text = readFileSync(resolve(path));
+  } catch (err) {
+    throw setupFailure(`cannot read GPG_GATE_KEY '${path}': ${(err as Error).message}`);
+  }
+  try {
+    return await loadKeyRing(text);
+  } catch (err) {
+    if (err instanceof SigningError) throw setupFailure(`GPG_GATE_KEY '${path}': ${err.message}`);
+    throw err;
+  }
+}
+
+// gpg records a definite length only for binary data from a regular file (not stdin, not text mode).
+function literalSizeOf(c: Classification, spoolPath: string): number | null {
+  const input = c.args[0];
+  if (c.mode !== 'inline' || c.textmode || c.args.length !== 1 || input === undefined || input === '-') return null;
+  try {
+    if (!statSync(input).isFile()) return null;
+  } catch {
+    return null;
+  }
+  const size = statSync(spoolPath).size;
+  return size > 0 && size < 0xffffffff - 65536 ? size : null;
+}
+
+export const sign: SignFunction = async (job: SignJob): Promise<SignOutcome> => {
+  const c = job.classification;
+  const status = lineWriter(c.fds.status, '[GNUPG:] ');
+  const log = lineWriter(c.fds.logger ?? 2, 'gpg: ');
+  let errorLogged = false;
+  const reporter: Reporter = {
+    status,
+    info: log,
+    error(message) {
+      errorLogged = true;
+      log(message);
+    },
+  };
+  let output: Output | null = null;
+  try {
+    const faked = fakedTimeValue(c, job.argv);
+    const clock = makeClock(faked === null ? null : parseFakedTime(faked));
+    if (faked !== null) log(`WARNING: running with faked system time: ${isoTimeUtc(clock())}`);
+    const { mode, spoolPath, personalDigest } = checkJob(job);
+    const dataOnStdin = c.args.length === 0 || c.args.includes('-');
+    const pass = readPassphrase(c, dataOnStdin);
+    for (const e of pass.errors) reporter.error(e);
+    const ring = await readKeyRing(job.env);
+    await signWithKeyRing(
+      ring,
+      {
+        mode,
+        armor: c.armor,
+        textmode: c.textmode,
+        digestAlgo: c.digestAlgo,
+        personalDigest,
+        localUsers: c.localUsers,
+        clock,
+        literalName: literalName(c.setFilename, c.args),
+        literalSize: literalSizeOf(c, spoolPath),
+      },
+      { pinentryMode: c.pinentryMode, batch: c.batch, passphrase: pass.passphrase },
+      {
+        source: { open: () => createReadStream(spoolPath, { highWaterMark: READ_CHUNK }) },
+        openOutput: () => {
+          output = openOutput(c.effectiveOutput, { yes: c.yes, batch: c.batch });
+          const out = output;
+          return (chunk) => {
+            out.write(chunk);
+            return Promise.resolve();
+          };
+        },
+        reporter,
+      },
+    );
+    const written = (output as Output | null)?.finish() ?? null;
+    return { code: errorLogged ? 2 : 0, signal: null, output: written };
+  } catch (err) {
+    (output as Output | null)?.discard();
+    const e = failure(err);
+    for (const line of e.gpg.log) log(line);
+    if (e.gpg.failure !== null) status(`FAILURE ${e.gpg.failure}`);
+    if (e.gpg.reason !== null) log(`signing failed: ${e.gpg.reason}`);
+    return { code: 2, signal: null, output: null };
+  }
+};
