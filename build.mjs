@@ -25,6 +25,7 @@ const targets = [
   { entry: 'shim/backends/openpgp/entry.ts', out: 'shim/gpg-gate-openpgp.cjs', format: 'cjs' },
   { entry: 'harness/cli.ts', out: 'gpg-gate.js', format: 'esm', executable: true },
   { entry: 'test-keys/generate.ts', out: 'generate-keys.js', format: 'esm' },
+  { entry: 'shim/argv/generate-option-table.ts', out: 'generate-option-table.js', format: 'esm' },
 ];
 
 export async function buildAll() {
