@@ -46,7 +46,7 @@ export interface SignRequest {
   /** Where the signature goes: a path (as gpg would resolve it, relative to cwd) or `-` for stdout. */
   output: string;
   backend: Backend;
-  /** true: `chunk` frames carrying the bytes to sign follow this request (backend `supervisor`). */
+  /** true: after `proceed`, the client streams the bytes to sign as `chunk` frames (backend `supervisor`, §6.2). */
   payload: boolean;
 }
 
