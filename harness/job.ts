@@ -9,7 +9,7 @@ import { constants } from 'node:os';
 import type { SignRequest, SignResult } from '../protocol/messages.js';
 import type { CommitStep, CommitVerdict } from './commit-step.js';
 import { HarnessError, describeError } from './harness-error.js';
-import { Journal, readJournal } from './journal.js';
+import { Journal, readJournal, type JournalContents } from './journal.js';
 import { identify } from './liveness.js';
 import type { EventLine, JobOptionsRecord, JournalBody, Outcome, RecordedRequest } from './records.js';
 import { RECORD_VERSION } from './records.js';
@@ -40,6 +40,13 @@ export interface JobOptions {
   announce: (line: EventLine) => void;
   /** Diagnostics that are not events. */
   note: (text: string) => void;
+}
+
+interface JournalPlan {
+  /** The existing journal to continue, or null to create one. */
+  contents: JournalContents | null;
+  resumed: Outcome | null;
+  attempts: number;
 }
 
 export interface JobResult {
@@ -134,8 +141,11 @@ export class Job implements GateHandler {
     }
   }
 
-  /** Opens or continues the journal; refuses a journal whose outcome does not allow another attempt. */
-  private openJournal(): { resumed: Outcome | null; attempts: number } {
+  /**
+   * Reads an existing journal, writing nothing: refuses one whose outcome does not allow another attempt, before
+   * anything else is set up (so that such a refusal is never reported as a start-up failure with exit 75).
+   */
+  private inspectJournal(): JournalPlan {
     const path = this.options.journal;
     let exists = true;
     try {
@@ -146,10 +156,7 @@ export class Job implements GateHandler {
       }
       exists = false;
     }
-    if (!exists) {
-      this.journal = Journal.create(path, this.job);
-      return { resumed: null, attempts: 0 };
-    }
+    if (!exists) return { contents: null, resumed: null, attempts: 0 };
     let contents;
     try {
       contents = readJournal(path);
@@ -170,18 +177,22 @@ export class Job implements GateHandler {
       }
       this.job = status.job;
     }
-    this.journal = Journal.continue(path, this.job, contents);
     // An empty journal (the first write never completed) starts the job afresh.
-    return { resumed: contents.records.length === 0 ? null : status.outcome, attempts: status.attempts };
+    return { contents, resumed: contents.records.length === 0 ? null : status.outcome, attempts: status.attempts };
   }
 
   async run(): Promise<JobResult> {
-    const { resumed, attempts } = this.openJournal();
-    this.attemptCount = attempts;
+    const plan = this.inspectJournal();
+    this.attemptCount = plan.attempts;
     const stopSignals = this.trapSignals();
+    let opened: Journal | null = null;
     try {
       const location = await prepareSocket(this.options.socket);
       this.server = await GateServer.listen({ location, tokens: this.tokens, handler: this });
+      const path = this.options.journal;
+      opened = plan.contents ? Journal.continue(path, this.job, plan.contents) : Journal.create(path, this.job);
+      this.journal = opened;
+      const resumed = plan.resumed;
       const started = {
         supervisor: identify(),
         command: this.options.command,
@@ -205,7 +216,7 @@ export class Job implements GateHandler {
     } finally {
       stopSignals();
       await this.server?.close();
-      this.journal.close();
+      opened?.close();
     }
   }
 

@@ -82,7 +82,9 @@ export class Journal {
       fsyncDirectory(dir);
       return new Journal(path, fd, job, 0);
     } catch (err) {
-      throw new HarnessError('journal', `cannot create the journal ${path}: ${describeError(err)}`, { cause: err });
+      // Someone else started this job between our look and our create: theirs, not ours to judge.
+      const code = (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'refused' : 'journal';
+      throw new HarnessError(code, `cannot create the journal ${path}: ${describeError(err)}`, { cause: err });
     }
   }
 

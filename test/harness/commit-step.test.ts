@@ -1,5 +1,5 @@
 // The commit step through `gpg-gate run`, with real processes: hook exit codes, timeout, exactly-once, retries.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signClient } from '../helpers/build-helpers.js';
 import { events, readRecords, runGate, tempDir, type TempDir } from '../helpers/gate-run.js';
@@ -15,6 +15,22 @@ beforeEach(() => {
   writeFileSync(t.path('data'), 'payload\n');
 });
 afterEach(() => t.cleanup());
+
+/** Processes of a process group that are not zombies (a killed orphan may wait a while for its reaper). */
+function liveMembers(pgid: number): number[] {
+  const live: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+        .replace(/^.*\) /s, '')
+        .split(' ');
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') live.push(Number(pid));
+    } catch {
+      // Gone while we looked.
+    }
+  }
+  return live;
+}
 
 /** A shell command for the child: sign FILE through the gate (sign-client stands in for the shim). */
 const sign = (file = 'data') => `node ${sc} ${t.path(file)}`;
@@ -115,19 +131,20 @@ describe('hook exit codes', () => {
 
   it('timeout: the hook (and what it started) is killed, fail closed, exit neither 0 nor 75', async () => {
     const started = Date.now();
+    // The hook is its own process group (its pid is the group id); `sleep` is a second process in it.
     const r = await gate(
-      ['--retries', '2', '--commit-timeout', '0.3', '--on-commit', hook(`sleep 1.5; touch ${t.path('late')}`)],
+      ['--retries', '2', '--commit-timeout', '0.3', '--on-commit', hook(`echo $$ > ${t.path('hook-pid')}; sleep 30`)],
       sign(),
     );
-    expect(Date.now() - started).toBeLessThan(2500);
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(r.code).not.toBe(0);
     expect(r.code).not.toBe(75);
     const records = readRecords(t.path('journal.jsonl'));
     expect(records.find((r) => r.event === 'commit-failed')).toMatchObject({ reason: 'timeout' });
     expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'commit-refused' });
     expect(existsSync(t.path('data.sig'))).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 1700));
-    expect(existsSync(t.path('late'))).toBe(false);
+    const group = Number(readFileSync(t.path('hook-pid'), 'utf8'));
+    await expect.poll(() => liveMembers(group), { timeout: 3000 }).toEqual([]);
   });
 });
 
@@ -187,8 +204,12 @@ describe('exactly once', () => {
   });
 
   it('a signing call in flight when the command exits is still served', async () => {
-    // The command exits while the hook is still deciding; the request completes and counts.
-    const r = await gate(['--on-commit', hook('sleep 1')], `${sign()} & sleep 0.5; exit 0`);
+    // The command exits as soon as the hook has started; the request completes and counts.
+    const started = t.path('hook-started');
+    const r = await gate(
+      ['--on-commit', hook(`touch ${started}; sleep 1`)],
+      `${sign()} & while [ ! -e ${started} ]; do sleep 0.02; done; exit 0`,
+    );
     expect(r.code, r.stderr).toBe(0);
     const records = readRecords(t.path('journal.jsonl'));
     const order = events(records);
