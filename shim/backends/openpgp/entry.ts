@@ -11,9 +11,11 @@ import {
   loadKeyRing,
   makeClock,
   parseFakedTime,
+  provideOpenpgp,
   SigningError,
   signWithKeyRing,
   type KeyRing,
+  type OpenpgpLib,
   type Reporter,
   type SignMode,
 } from './core/index.js';
@@ -23,6 +25,10 @@ import { fakedTimeValue } from './faked-time-option.js';
 import { openOutput, type Output } from './output-file.js';
 import { readPassphrase } from './passphrase.js';
 import { judgeOptions } from './gpg-options.js';
+
+// The CommonJS build of openpgp.js, which is what a CommonJS bundle can load (see core/openpgp.ts).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+provideOpenpgp(require('openpgp') as OpenpgpLib);
 
 const READ_CHUNK = 1024 * 1024;
 

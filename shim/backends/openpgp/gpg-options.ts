@@ -133,7 +133,7 @@ const RULES: Record<string, Rule> = {
 export interface OptionVerdict {
   /** An option in effect this backend cannot honour, named for the message; null if none. */
   unsupported: string | null;
-  /** The first algorithm of --personal-digest-preferences in effect, as written, or null. */
+  /** --personal-digest-preferences in effect, as written, or null. */
   personalDigest: string | null;
 }
 
@@ -143,7 +143,7 @@ export function judgeOptions(c: Classification, argv: readonly string[]): Option
   for (const o of optionsInEffect(c, argv)) {
     for (const [name, rule] of Object.entries(RULES)) if (rule.undoneBy.includes(o.name)) active.delete(name);
     if (o.name === 'personal-digest-preferences') {
-      personalDigest = o.value?.split(/[\s,]+/).find((t) => t !== '') ?? null;
+      personalDigest = o.value;
     } else if (RULES[o.name]) active.set(o.name, o);
   }
   for (const [name, o] of active) {

@@ -1,8 +1,10 @@
 // Runs the openpgp signing core in-process the way the shim's backend does, collecting what it reports.
+import * as openpgp from 'openpgp';
 import {
   loadKeyRing,
   makeClock,
   parseFakedTime,
+  provideOpenpgp,
   signWithKeyRing,
   SigningError,
   type KeyRing,
@@ -33,6 +35,8 @@ export interface CoreCase {
   literalName?: string;
   literalSize?: number | null;
 }
+
+provideOpenpgp(openpgp);
 
 const rings = new Map<string, Promise<KeyRing>>();
 

@@ -16,10 +16,12 @@ import { selectSigners, type Reporter } from './signer-list.js';
 import { unsupported, SigningError } from './signing-error.js';
 import { unlockSigners, type PassphrasePolicy } from './unlock.js';
 
+// gpg's hash_for() takes the first of --personal-digest-preferences.
 function personalDigest(value: string | null): DigestAlgo | null {
-  if (value === null) return null;
+  const first = value?.split(/[\s,]+/).find((t) => t !== '');
+  if (first === undefined) return null;
   try {
-    return parseDigestAlgo(value);
+    return parseDigestAlgo(first);
   } catch (err) {
     if (err instanceof SigningError) throw unsupported(`--personal-digest-preferences '${value}'`);
     throw err;
@@ -27,6 +29,7 @@ function personalDigest(value: string | null): DigestAlgo | null {
 }
 
 export { loadKeyRing, type KeyRing } from './key-ring.js';
+export { provideOpenpgp, type OpenpgpLib } from './openpgp.js';
 export { parseDigestAlgo, type DigestAlgo } from './digest-algo.js';
 export { makeClock, parseFakedTime, isoTimeUtc, type FakedTime } from './faked-time.js';
 export { literalName } from './literal-name.js';
@@ -41,7 +44,7 @@ export interface SignRequest {
   textmode: boolean;
   /** --digest-algo as written, or null. */
   digestAlgo: string | null;
-  /** The first algorithm of --personal-digest-preferences, or null (used when there is no --digest-algo). */
+  /** --personal-digest-preferences as written, or null: its first algorithm is used when there is no --digest-algo. */
   personalDigest?: string | null;
   /** --local-user values in order; empty: the default key (the first usable key of the ring). */
   localUsers: readonly string[];

@@ -43,9 +43,9 @@ export async function loadKeyRing(data: string | Uint8Array): Promise<KeyRing> {
   const keys: PrivateKey[] = [];
   try {
     if (blocks) {
-      for (const armoredKeys of blocks) keys.push(...(await openpgp.readPrivateKeys({ armoredKeys })));
+      for (const armoredKeys of blocks) keys.push(...(await openpgp().readPrivateKeys({ armoredKeys })));
     } else if (typeof data !== 'string') {
-      keys.push(...(await openpgp.readPrivateKeys({ binaryKeys: data })));
+      keys.push(...(await openpgp().readPrivateKeys({ binaryKeys: data })));
     }
   } catch (err) {
     throw new SigningError(
@@ -78,7 +78,7 @@ function algorithmCanSign(algorithm: number): boolean {
 function flagsCanSign(keyFlags: Uint8Array | null | undefined, algorithm: number): boolean {
   const first = keyFlags?.[0];
   if (first === undefined) return algorithmCanSign(algorithm);
-  return (first & openpgp.enums.keyFlags.signData) !== 0 && algorithmCanSign(algorithm);
+  return (first & openpgp().enums.keyFlags.signData) !== 0 && algorithmCanSign(algorithm);
 }
 
 function hasSecret(packet: SecretKeyPacket | SecretSubkeyPacket): boolean {

@@ -1,10 +1,22 @@
-// The one door to openpgp.js. The shim's main bundle imports only node: builtins; this code is bundled separately
-// (dist/shim/gpg-gate-openpgp.cjs) and loaded only when a call signs with the openpgp backend.
-//
-// require() rather than import: it makes esbuild bundle openpgp.js's CommonJS build. Its ES module build reads
-// import.meta.url at load time, which does not exist in the shim's CommonJS bundles. (Vitest and the supervisor's
-// ESM bundle, whose banner defines require, take the same path.)
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const openpgp = require('openpgp') as typeof import('openpgp');
-// eslint-disable-next-line no-restricted-imports -- types only: the value comes from require() above
+// The one door to openpgp.js. Its consumers hand it in: the shim's CommonJS bundle must load openpgp.js's CommonJS
+// build (the ES module build reads import.meta.url at load time, which a CommonJS bundle does not have), while an ES
+// module bundle such as the supervisor's must load the ES module build (the CommonJS build reads __filename). Each
+// bundle then contains only the build it runs.
+// eslint-disable-next-line no-restricted-imports -- types only; the shim's main bundle never loads this code
+import type * as OpenPGP from 'openpgp';
+// eslint-disable-next-line no-restricted-imports -- types only
 export type { PrivateKey, Subkey, SecretKeyPacket, SecretSubkeyPacket, Config } from 'openpgp';
+
+export type OpenpgpLib = typeof OpenPGP;
+
+let lib: OpenpgpLib | null = null;
+
+/** Gives the core the openpgp.js module to use: `provideOpenpgp(await import('openpgp'))` or `require('openpgp')`. */
+export function provideOpenpgp(module: OpenpgpLib): void {
+  lib = module;
+}
+
+export function openpgp(): OpenpgpLib {
+  if (!lib) throw new Error('openpgp.js has not been provided to the signing core (call provideOpenpgp first)');
+  return lib;
+}

@@ -2,7 +2,7 @@
 // fingerprint, creation time, signer's user ID; unhashed: issuer key ID), so that RSA and Ed25519 signatures are
 // byte-identical to gpg's. openpgp.js does the public-key operation.
 import type { Hash } from 'node:crypto';
-import { openpgp, type SecretKeyPacket, type SecretSubkeyPacket } from './openpgp.js';
+import { openpgp, type OpenpgpLib, type SecretKeyPacket, type SecretSubkeyPacket } from './openpgp.js';
 import { newLength, oldHeader, TAG } from './packets.js';
 
 const SUBPACKET = { creationTime: 2, issuerKeyId: 16, signersUserId: 28, issuerFingerprint: 33 } as const;
@@ -33,28 +33,42 @@ async function readAll(data: Uint8Array | ReadableStream<Uint8Array>): Promise<B
  * openpgp.js would need the data as one stream per signature, and gpg's layout of the subpackets differs from its own.
  * `sign()` hands the signature's trailer (`toHash`) to `hash()`, which finishes the running digest with it.
  */
-class PrehashedSignaturePacket extends openpgp.SignaturePacket {
-  constructor(
-    private readonly running: Hash,
-    private readonly hashed: Buffer,
-    private readonly unhashed: Buffer,
-  ) {
-    super();
-  }
+function definePrehashedSignaturePacket(lib: OpenpgpLib) {
+  return class PrehashedSignaturePacket extends lib.SignaturePacket {
+    constructor(
+      readonly running: Hash,
+      readonly hashed: Buffer,
+      readonly unhashed: Buffer,
+    ) {
+      super();
+    }
 
-  writeHashedSubPackets(): Uint8Array {
-    return withLength2(this.hashed);
-  }
+    writeHashedSubPackets(): Uint8Array {
+      return withLength2(this.hashed);
+    }
 
-  writeUnhashedSubPackets(): Uint8Array {
-    return withLength2(this.unhashed);
-  }
+    writeUnhashedSubPackets(): Uint8Array {
+      return withLength2(this.unhashed);
+    }
 
-  // Not in openpgp.js's public types; it is what sign() calls to digest `toHash` (empty data + the trailer).
-  async hash(_type: unknown, _data: unknown, toHash: Uint8Array | ReadableStream<Uint8Array>): Promise<Uint8Array> {
-    this.running.update(await readAll(toHash));
-    return new Uint8Array(this.running.digest());
+    // Not in openpgp.js's public types; it is what sign() calls to digest `toHash` (empty data + the trailer).
+    async hash(_type: unknown, _data: unknown, toHash: Uint8Array | ReadableStream<Uint8Array>): Promise<Uint8Array> {
+      this.running.update(await readAll(toHash));
+      return new Uint8Array(this.running.digest());
+    }
+  };
+}
+
+// The class depends on the openpgp.js module handed in; define it once per module.
+const classes = new WeakMap<OpenpgpLib, ReturnType<typeof definePrehashedSignaturePacket>>();
+
+function prehashedSignaturePacket(lib: OpenpgpLib): ReturnType<typeof definePrehashedSignaturePacket> {
+  let cls = classes.get(lib);
+  if (!cls) {
+    cls = definePrehashedSignaturePacket(lib);
+    classes.set(lib, cls);
   }
+  return cls;
 }
 
 // The "data" openpgp.js sees: nothing, as a stream. A stream makes openpgp.js sign the digest it gets from hash()
@@ -81,8 +95,6 @@ export interface SignatureParams {
   signersUserId: string | null;
 }
 
-const config = { ...openpgp.config, nonDeterministicSignaturesViaNotation: false };
-
 /**
  * Finishes a signature over the data already fed to `running` (which this consumes) and returns the whole packet,
  * old-format header included.
@@ -98,7 +110,10 @@ export async function makeSignaturePacket(running: Hash, p: SignatureParams): Pr
     ...(p.signersUserId === null ? [] : [subpacket(SUBPACKET.signersUserId, Buffer.from(p.signersUserId, 'utf8'))]),
   ]);
   const unhashed = subpacket(SUBPACKET.issuerKeyId, Buffer.from(p.key.getKeyID().toHex(), 'hex'));
-  const sig = new PrehashedSignaturePacket(running, hashed, unhashed);
+  const lib = openpgp();
+  const Packet = prehashedSignaturePacket(lib);
+  const sig = new Packet(running, hashed, unhashed);
+  const config = { ...lib.config, nonDeterministicSignaturesViaNotation: false };
   sig.signatureType = p.sigClass;
   sig.publicKeyAlgorithm = p.key.algorithm;
   sig.hashAlgorithm = p.hashAlgo;

@@ -55,16 +55,19 @@ export async function checkLineLengths(source: AsyncIterable<Uint8Array> | Itera
   for await (const chunk of source) await splitter.push(chunk);
 }
 
+// gpg trims with strchr(set, c), which also finds the set's terminating NUL: NUL bytes are trimmed along with the set.
+const NUL = 0x00;
+
 function trimEnd(line: Buffer, chars: readonly number[]): Buffer {
   let end = line.length;
   while (end > 0 && chars.includes(line[end - 1]!)) end--;
   return line.subarray(0, end);
 }
 
-/** One line through gpg's text_filter: trailing CR/LF removed, CRLF appended if the line had an LF. */
+/** One line through gpg's text_filter: trailing CR, LF and NUL removed, CRLF appended if the line had an LF. */
 export function canonicalTextLine(line: Buffer): Buffer {
   const hasLf = line[line.length - 1] === LF;
-  const body = trimEnd(line, [CR, LF]);
+  const body = trimEnd(line, [CR, LF, NUL]);
   return hasLf ? Buffer.concat([body, Buffer.from([CR, LF])]) : Buffer.from(body);
 }
 
@@ -76,7 +79,7 @@ export class ClearsignText {
   hashed(line: Buffer): Buffer {
     const parts: Buffer[] = [];
     if (this.pendingLf) parts.push(Buffer.from([CR, LF]));
-    parts.push(trimEnd(line, [0x20, 0x09, CR, LF]));
+    parts.push(trimEnd(line, [0x20, 0x09, CR, LF, NUL]));
     this.pendingLf = line[line.length - 1] === LF;
     return Buffer.concat(parts);
   }
