@@ -1,1 +1,97 @@
-process.exit(0);
+// The fake gpg. Read-only calls go straight to the real gpg; a call that would create a signature is gated: it runs
+// only after the supervisor explicitly says "proceed". Any doubt means no signature, a gpg-style message, exit 2.
+import { writeSync } from 'node:fs';
+import { classify } from './argv/classify.js';
+import type { Classification } from './argv/types.js';
+import { redactArgv, writeLog, type LogRecord } from './log.js';
+import { findRealGpg } from './real-gpg.js';
+import { signWithGnupg } from './backends/gnupg.js';
+import { loadOpenpgpBackend } from './backends/load-openpgp.js';
+import { runGpg, type GpgExit } from './run-gpg.js';
+import { readSettings } from './settings.js';
+import { ShimError, describe } from './shim-error.js';
+import { signSupervised } from './sign-supervised.js';
+import { exitLike } from './signals.js';
+
+const started = performance.now();
+const argv = process.argv.slice(2);
+const logPath = process.env.GPG_GATE_LOG || null;
+
+function log(c: Classification | null, fields: Partial<LogRecord>): void {
+  if (!logPath) return;
+  const problem = writeLog(logPath, {
+    time: new Date().toISOString(),
+    pid: process.pid,
+    ppid: process.ppid,
+    argv: redactArgv(argv, c?.secretArgIndexes ?? []),
+    classification: c?.kind ?? null,
+    ...(c && c.kind !== 'passthrough' ? { commands: c.commands } : {}),
+    decision: null,
+    exit: null,
+    ...fields,
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+  });
+  // Say so only where stderr is ours to use; a read-only call's stderr must stay byte-identical to gpg's.
+  if (problem && c?.kind !== 'passthrough') process.stderr.write(`gpg: gpg-gate: ${problem}\n`);
+}
+
+function fail(err: ShimError, c: Classification | null): never {
+  const { stderr, status } = describe(err);
+  process.stderr.write(stderr.join('\n') + '\n');
+  if (c?.fds.status != null) {
+    try {
+      writeSync(c.fds.status, `[GNUPG:] ${status}\n`);
+    } catch {
+      // The caller's status descriptor is gone; stderr already says why.
+    }
+  }
+  log(c, { decision: err.kind === 'refused' ? 'refused' : 'error', reason: err.message, exit: 2 });
+  process.exit(2);
+}
+
+async function main(): Promise<never> {
+  let c: Classification | null = null;
+  try {
+    c = classify(argv);
+    if (c.kind === 'error') throw new ShimError('usage', c.error ?? 'cannot classify this command line');
+    if (c.kind === 'passthrough') {
+      const exit = await runGpg(findRealGpg(process.env), argv, { extraFds: c.extraFds });
+      log(c, { decision: 'passthrough', exit: exit.code, signal: exit.signal });
+      return exitLike(exit);
+    }
+    const settings = readSettings(process.env);
+    let exit: GpgExit;
+    if (settings.socket === null) {
+      if (settings.unsupervised !== 'passthrough') {
+        throw new ShimError(
+          'refused',
+          'no supervisor: GPG_GATE_SOCKET is not set, and GPG_GATE_UNSUPERVISED=refuse (the default) forbids signing without one',
+        );
+      }
+      exit = await runGpg(findRealGpg(process.env), argv, { extraFds: c.extraFds });
+      log(c, { decision: 'unsupervised-passthrough', exit: exit.code, signal: exit.signal });
+      return exitLike(exit);
+    }
+    const backend = () => {
+      if (settings.backend === 'gnupg') return signWithGnupg(findRealGpg(process.env));
+      if (settings.backend === 'openpgp') return loadOpenpgpBackend();
+      throw new ShimError('setup', `GPG_GATE_BACKEND=${settings.backend} is not available in this build`);
+    };
+    const result = await signSupervised(argv, c, settings, backend);
+    if (result.warning) process.stderr.write(`gpg: gpg-gate: ${result.warning}\n`);
+    log(c, {
+      decision: 'proceed',
+      job: settings.job,
+      sha256: result.sha256,
+      exit: result.code,
+      signal: result.signal,
+      ...(result.warning ? { reason: result.warning } : {}),
+    });
+    return exitLike(result);
+  } catch (err) {
+    if (err instanceof ShimError) return fail(err, c);
+    return fail(new ShimError('setup', `internal error: ${(err as Error).message}`, { cause: err }), c);
+  }
+}
+
+void main();

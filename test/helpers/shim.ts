@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const shimDir = join(projectRoot, 'dist', 'shim');
-export const shimPath = process.env.DEV_SHIM ?? join(shimDir, 'gpg');
+export const shimPath = join(shimDir, 'gpg');
 
 /** PATH with the shim directory first. */
 export function shimPathEnv(path: string = process.env.PATH ?? '/usr/bin:/bin'): string {
