@@ -188,6 +188,32 @@ describe('run on an existing journal', () => {
     expect((await first.done).code).toBe(0);
   });
 
+  it('a supervisor killed (SIGKILL) during the commit step: unknown, and run refuses to continue', async () => {
+    const path = t.path('killed.jsonl');
+    const hookPid = t.path('hook-pid');
+    const g = startGate([
+      'run',
+      '--journal',
+      path,
+      '--on-commit',
+      `echo $$ > ${hookPid}; sleep 30`,
+      '--',
+      'node',
+      sc,
+      t.path('a'),
+    ]);
+    await waitFor(() => existsSync(hookPid), 10_000, 'the hook');
+    expect(journalStatus(path).outcome).toBe('running');
+    g.child.kill('SIGKILL');
+    await g.done;
+    process.kill(-Number(readFileSync(hookPid, 'utf8')), 'SIGKILL');
+    const s = journalStatus(path);
+    expect(s).toMatchObject({ outcome: 'unknown', supervisor: { alive: false } });
+    const r = await runGate(['run', '--journal', path, '--auto-commit', '--', 'true']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is unknown');
+  });
+
   it('continues a job that failed before its commitment point (torn last line cut off), as a new attempt', async () => {
     const k = lines.findIndex((l) => l.includes('"event":"sign-requested"'));
     const path = t.path('resume.jsonl');
