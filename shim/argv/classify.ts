@@ -227,7 +227,7 @@ export function classify(argv: string[], options: ClassifyOptions = {}): Classif
     const what = run.command === ENCRYPT_SYMMETRIC ? '--symmetric --encrypt' : '--symmetric --sign --encrypt';
     if (run.s2kMode === 0) return fail(`you cannot use ${what} with --s2k-mode 0`);
     if (run.compliance === 'pgp6' || run.compliance === 'pgp7')
-      return fail(`you cannot use ${what} in --${run.compliance} mode`);
+      return fail(`you cannot use ${what} in --compliance=${run.compliance} mode`);
   }
   return result(ctx, signKind(run.command) ? 'sign' : 'passthrough', null);
 }

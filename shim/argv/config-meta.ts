@@ -139,7 +139,10 @@ function getVar(st: MetaState, name: string): string | null {
     if (n === 'epoch') return String(Math.floor(Date.now() / 1000));
     if (n === 'windows') return '';
     if (n === 'version') return GPG_VERSION;
-    if (n === 'pgm') return 'gpg';
+    // gpg's strusage(11) is "gpg (GnuPG)" (measured with [echo $_pgm]); 12 is unset.
+    if (n === 'pgm' || n === 'strusage11') return 'gpg (GnuPG)';
+    if (n === 'strusage13') return GPG_VERSION;
+    if (n === 'strusage12') return null;
     if (n === 'gpgrtversion' || n.startsWith('strusage')) {
       st.uncertain ??= `config file uses $${name}, which the shim does not know`;
       return null;
