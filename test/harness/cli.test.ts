@@ -1,4 +1,5 @@
 // The gpg-gate CLI: usage errors, output variants, shim-dir and install-shim, start-up refusals.
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -163,6 +164,10 @@ describe('shim-dir and install-shim', () => {
       expect(statSync(join(target, f)).mode & 0o777).toBe(0o755);
       expect(readFileSync(join(target, f)).equals(readFileSync(join(dirname(SHIM), f)))).toBe(true);
     }
+    // Self-contained: it runs from a directory with no node_modules and no package.json, outside the project.
+    const version = spawnSync(join(target, 'gpg'), ['--version'], { cwd: t.dir });
+    expect(version.status, version.stderr.toString()).toBe(0);
+    expect(version.stdout.toString()).toBe(spawnSync('gpg', ['--version']).stdout.toString());
   });
 
   it('install-shim into an unwritable place fails with exit 1', async () => {

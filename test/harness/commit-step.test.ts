@@ -1,15 +1,20 @@
-// The commit step through `gpg-gate run`, with real processes: hook exit codes, timeout, exactly-once, retries.
+// The commit step through `gpg-gate run`, with real processes, the real shim and the real gpg signing with a throwaway
+// key: hook exit codes, timeout, exactly-once, retries.
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signClient } from '../helpers/build-helpers.js';
+import { spawnSync } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
 import { events, readRecords, runGate, tempDir, type TempDir } from '../helpers/gate-run.js';
 
-let sc: string;
+let home: GnupgHome;
+let fpr: string;
 let t: TempDir;
 
-beforeAll(async () => {
-  sc = await signClient();
+beforeAll(() => {
+  home = makeGnupgHome(['ed25519']);
+  fpr = home.keys.ed25519.fingerprint;
 });
+afterAll(() => home.cleanup());
 beforeEach(() => {
   t = tempDir();
   writeFileSync(t.path('data'), 'payload\n');
@@ -32,8 +37,15 @@ function liveMembers(pgid: number): number[] {
   return live;
 }
 
-/** A shell command for the child: sign FILE through the gate (sign-client stands in for the shim). */
-const sign = (file = 'data') => `node ${sc} ${t.path(file)}`;
+/** A shell command for the child: dgit's signing call, `gpg` being the shim that gpg-gate puts first on PATH. */
+const sign = (file = 'data') => `gpg --detach-sign --armor -u ${fpr} ${t.path(file)}`;
+
+/** The detached signature FILE.asc exists and real gpg verifies it. */
+function signed(file = 'data'): boolean {
+  if (!existsSync(t.path(`${file}.asc`))) return false;
+  const r = spawnSync('gpg', ['--batch', '--verify', t.path(`${file}.asc`), t.path(file)], { env: home.env });
+  return r.status === 0;
+}
 
 /** A hook that records each run (its stdin, and its environment) and then runs `then`. */
 const hook = (then: string) =>
@@ -43,18 +55,10 @@ const hook = (then: string) =>
 const hookRuns = () => (existsSync(t.path('hook-runs')) ? Number(readFileSync(t.path('hook-runs'), 'utf8')) : 0);
 
 function gate(opts: string[], script: string) {
-  return runGate([
-    'run',
-    '--journal',
-    t.path('journal.jsonl'),
-    '--retry-delay',
-    '0.05',
-    ...opts,
-    '--',
-    'sh',
-    '-c',
-    script,
-  ]);
+  return runGate(
+    ['run', '--journal', t.path('journal.jsonl'), '--retry-delay', '0.05', ...opts, '--', 'sh', '-c', script],
+    { env: home.env },
+  );
 }
 
 describe('hook exit codes', () => {
@@ -65,7 +69,7 @@ describe('hook exit codes', () => {
       `printf %s "$GPG_GATE_TOKEN" > ${t.path('token')}; ${sign()}`,
     );
     expect(r.code, r.stderr).toBe(0);
-    expect(readFileSync(t.path('data.sig'), 'utf8')).toMatch(/^signed [0-9a-f]{64}/);
+    expect(signed()).toBe(true);
     expect(hookRuns()).toBe(1);
     const records = readRecords(t.path('journal.jsonl'));
     expect(events(records).filter((e) => e !== 'child-started')).toEqual([
@@ -82,7 +86,12 @@ describe('hook exit codes', () => {
     ]);
     // The hook's stdin is the request, without the token; its environment names job and attempt.
     const stdin = JSON.parse(readFileSync(t.path('hook-stdin.1'), 'utf8')) as Record<string, unknown>;
-    expect(stdin).toMatchObject({ type: 'sign-request', argv: ['--detach-sign', t.path('data')] });
+    expect(stdin).toMatchObject({
+      type: 'sign-request',
+      argv: ['--detach-sign', '--armor', '-u', fpr, t.path('data')],
+      localUsers: [fpr],
+      output: t.path('data.asc'),
+    });
     expect(stdin).not.toHaveProperty('token');
     const env = readFileSync(t.path('hook-env.1'), 'utf8');
     expect(env).toMatch(/^GPG_GATE_ATTEMPT=1$/m);
@@ -92,7 +101,7 @@ describe('hook exit codes', () => {
     for (const text of [env, readFileSync(t.path('journal.jsonl'), 'utf8'), r.stderr, r.stdout]) {
       expect(text).not.toContain(token);
     }
-    expect(r.stderr).toMatch(/commitment point reached by `gpg --detach-sign /);
+    expect(r.stderr).toMatch(/commitment point reached by `gpg --detach-sign --armor -u [0-9A-F]{40} \/\S+\/data`/);
     expect(r.stderr).toMatch(/commit step ok in \d+\.\d s/);
     expect(r.stderr).toMatch(/1 signature\b/);
     expect(r.stderr).toMatch(/outcome succeeded \(exit 0\)/);
@@ -101,7 +110,7 @@ describe('hook exit codes', () => {
   it('75: nothing committed, the signing call is refused, exit 75; a retry commits', async () => {
     const only = await gate(['--on-commit', hook('exit 75')], sign());
     expect(only.code, only.stderr).toBe(75);
-    expect(existsSync(t.path('data.sig'))).toBe(false);
+    expect(existsSync(t.path('data.asc'))).toBe(false);
     const records = readRecords(t.path('journal.jsonl'));
     expect(records.find((r) => r.event === 'commit-failed')).toMatchObject({ reason: 'transient', exitCode: 75 });
     expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'failed-before-commit', exitCode: 75 });
@@ -121,7 +130,7 @@ describe('hook exit codes', () => {
     const r = await gate(['--retries', '3', '--on-commit', hook('exit 3')], sign());
     expect(r.code).not.toBe(0);
     expect(r.code).not.toBe(75);
-    expect(existsSync(t.path('data.sig'))).toBe(false);
+    expect(existsSync(t.path('data.asc'))).toBe(false);
     expect(hookRuns()).toBe(1);
     const records = readRecords(t.path('journal.jsonl'));
     expect(records.find((r) => r.event === 'commit-refused')).toMatchObject({ reason: 'refused', exitCode: 3 });
@@ -142,7 +151,7 @@ describe('hook exit codes', () => {
     const records = readRecords(t.path('journal.jsonl'));
     expect(records.find((r) => r.event === 'commit-failed')).toMatchObject({ reason: 'timeout' });
     expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'commit-refused' });
-    expect(existsSync(t.path('data.sig'))).toBe(false);
+    expect(existsSync(t.path('data.asc'))).toBe(false);
     const group = Number(readFileSync(t.path('hook-pid'), 'utf8'));
     await expect.poll(() => liveMembers(group), { timeout: 3000 }).toEqual([]);
   });
@@ -167,6 +176,7 @@ describe('exactly once', () => {
     const committedAt = records.findIndex((x) => x.event === 'committed');
     expect(records.findIndex((x) => x.event === 'sign-approved')).toBeGreaterThan(committedAt);
     expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'succeeded', signatures: 5 });
+    for (const f of ['a', 'b', 'c', 'd', 'e']) expect(signed(f)).toBe(true);
   });
 
   it('retries before the commitment point: two failures, then success → one commit, exit 0', async () => {
@@ -215,6 +225,6 @@ describe('exactly once', () => {
     const order = events(records);
     expect(order.indexOf('child-exited')).toBeLessThan(order.indexOf('committed'));
     expect(order.indexOf('signed')).toBeLessThan(order.indexOf('job-ended'));
-    expect(existsSync(t.path('data.sig'))).toBe(true);
+    expect(signed()).toBe(true);
   });
 });

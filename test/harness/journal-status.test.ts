@@ -5,41 +5,51 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJournal } from '../../harness/journal.js';
 import { journalStatus, type JobStatus } from '../../harness/status.js';
 import type { JobRecord } from '../../harness/records.js';
-import { signClient } from '../helpers/build-helpers.js';
+import { makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
 import { events, readRecords, runGate, startGate, tempDir, waitFor, type TempDir } from '../helpers/gate-run.js';
 
-let sc: string;
+let home: GnupgHome;
+/** dgit's signing call through the shim: writes FILE.asc. */
+let sign: (file: string) => string[];
 let t: TempDir;
 let journal: string;
 let lines: string[];
 
 beforeAll(async () => {
-  sc = await signClient();
+  home = makeGnupgHome(['ed25519']);
+  const fpr = home.keys.ed25519.fingerprint;
+  sign = (file) => ['gpg', '--detach-sign', '--armor', '-u', fpr, file];
   t = tempDir();
   journal = t.path('real.jsonl');
   for (const f of ['a', 'b']) writeFileSync(t.path(f), f);
   // Attempt 1 fails before signing; attempt 2 signs twice through a hook and succeeds.
   const count = t.path('count');
-  const r = await runGate([
-    'run',
-    '--journal',
-    journal,
-    '--retries',
-    '1',
-    '--retry-delay',
-    '0',
-    '--on-commit',
-    'exit 0',
-    '--',
-    'sh',
-    '-c',
-    `n=$(($(cat ${count} 2>/dev/null || echo 0) + 1)); echo $n > ${count}; [ $n -ge 2 ] || exit 4; ` +
-      `node ${sc} ${t.path('a')} && node ${sc} ${t.path('b')}`,
-  ]);
+  const r = await runGate(
+    [
+      'run',
+      '--journal',
+      journal,
+      '--retries',
+      '1',
+      '--retry-delay',
+      '0',
+      '--on-commit',
+      'exit 0',
+      '--',
+      'sh',
+      '-c',
+      `n=$(($(cat ${count} 2>/dev/null || echo 0) + 1)); echo $n > ${count}; [ $n -ge 2 ] || exit 4; ` +
+        `${sign(t.path('a')).join(' ')} && ${sign(t.path('b')).join(' ')}`,
+    ],
+    { env: home.env },
+  );
   expect(r.code, r.stderr).toBe(0);
   lines = readFileSync(journal, 'utf8').split(/(?<=\n)/);
 });
-afterAll(() => t.cleanup());
+afterAll(() => {
+  t.cleanup();
+  home.cleanup();
+});
 
 function statusOf(text: string, name: string): JobStatus {
   const path = t.path(name);
@@ -159,7 +169,9 @@ describe('run on an existing journal', () => {
 
   it('refuses a job whose commit step refused', async () => {
     const path = t.path('refused.jsonl');
-    const r1 = await runGate(['run', '--journal', path, '--on-commit', 'exit 3', '--', 'node', sc, t.path('a')]);
+    const r1 = await runGate(['run', '--journal', path, '--on-commit', 'exit 3', '--', ...sign(t.path('a'))], {
+      env: home.env,
+    });
     expect(r1.code).not.toBe(75);
     const r2 = await runGate(['run', '--journal', path, '--auto-commit', '--', 'true']);
     expect(r2.code).toBe(1);
@@ -191,17 +203,10 @@ describe('run on an existing journal', () => {
   it('a supervisor killed (SIGKILL) during the commit step: unknown, and run refuses to continue', async () => {
     const path = t.path('killed.jsonl');
     const hookPid = t.path('hook-pid');
-    const g = startGate([
-      'run',
-      '--journal',
-      path,
-      '--on-commit',
-      `echo $$ > ${hookPid}; sleep 30`,
-      '--',
-      'node',
-      sc,
-      t.path('a'),
-    ]);
+    const g = startGate(
+      ['run', '--journal', path, '--on-commit', `echo $$ > ${hookPid}; sleep 30`, '--', ...sign(t.path('a'))],
+      { env: home.env },
+    );
     await waitFor(() => existsSync(hookPid), 10_000, 'the hook');
     expect(journalStatus(path).outcome).toBe('running');
     g.child.kill('SIGKILL');
@@ -219,7 +224,8 @@ describe('run on an existing journal', () => {
     const path = t.path('resume.jsonl');
     writeFileSync(path, lines.slice(0, k).join('') + '{"v":1,"seq":');
     expect(journalStatus(path).outcome).toBe('failed-before-commit');
-    const r = await runGate(['run', '--journal', path, '--auto-commit', '--', 'node', sc, t.path('a')]);
+    writeFileSync(t.path('c'), 'c');
+    const r = await runGate(['run', '--journal', path, '--auto-commit', '--', ...sign(t.path('c'))], { env: home.env });
     expect(r.code, r.stderr).toBe(0);
     const records = parseJournal(readFileSync(path), path).records;
     expect(events(records).slice(k, k + 2)).toEqual(['job-resumed', 'attempt-started']);
@@ -243,10 +249,10 @@ describe('a journal that cannot be written: fail closed', () => {
     const path = t.path(`fault-${event}.jsonl`);
     const file = t.path(`fault-${event}`);
     writeFileSync(file, event);
-    const r = await runGate(['run', '--journal', path, '--retries', '2', '--on-commit', hook, '--', 'node', sc, file], {
-      env: { ...process.env, GPG_GATE_FAULT: `journal:${event}` },
+    const r = await runGate(['run', '--journal', path, '--retries', '2', '--on-commit', hook, '--', ...sign(file)], {
+      env: { ...home.env, GPG_GATE_FAULT: `journal:${event}` },
     });
-    return { r, path, signed: existsSync(`${file}.sig`) };
+    return { r, path, signed: existsSync(`${file}.asc`) };
   }
 
   it('sign-requested not durable: refused, nothing committed, exit 75, no retry', async () => {

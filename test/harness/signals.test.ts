@@ -1,15 +1,16 @@
 // SIGINT/SIGTERM/SIGHUP sent to `gpg-gate run` reach the command, are journaled, and stop further attempts.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
-import { signClient } from '../helpers/build-helpers.js';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
 import { events, readRecords, startGate, tempDir, waitFor, type TempDir } from '../helpers/gate-run.js';
 
-let sc: string;
+let home: GnupgHome;
 let t: TempDir;
 
-beforeAll(async () => {
-  sc = await signClient();
+beforeAll(() => {
+  home = makeGnupgHome(['ed25519']);
 });
+afterAll(() => home.cleanup());
 beforeEach(() => {
   t = tempDir();
   writeFileSync(t.path('data'), 'payload');
@@ -17,14 +18,17 @@ beforeEach(() => {
 afterEach(() => t.cleanup());
 
 function start(opts: string[], script: string) {
-  return startGate(['run', '--journal', t.path('j.jsonl'), ...opts, '--', 'sh', '-c', script]);
+  return startGate(['run', '--journal', t.path('j.jsonl'), ...opts, '--', 'sh', '-c', script], { env: home.env });
 }
 
 const journalHas = (text: string) => () =>
   existsSync(t.path('j.jsonl')) && readFileSync(t.path('j.jsonl'), 'utf8').includes(text);
 
 it('SIGTERM after the commitment point: forwarded, the command dies of it, exit 143', async () => {
-  const g = start(['--retries', '2', '--auto-commit'], `node ${sc} ${t.path('data')} && exec sleep 30`);
+  const g = start(
+    ['--retries', '2', '--auto-commit'],
+    `gpg --detach-sign --armor -u ${home.keys.ed25519.fingerprint} ${t.path('data')} && exec sleep 30`,
+  );
   await waitFor(journalHas('"event":"signed"'), 10_000, 'the signature');
   g.child.kill('SIGTERM');
   const r = await g.done;
