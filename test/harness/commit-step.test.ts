@@ -228,3 +228,22 @@ describe('exactly once', () => {
     expect(signed()).toBe(true);
   });
 });
+
+describe('authentication', () => {
+  it('a signing call with a wrong token is refused before anything is journaled; the job goes on', async () => {
+    writeFileSync(t.path('other'), 'other');
+    const r = await gate(
+      ['--on-commit', hook('exit 0')],
+      `GPG_GATE_TOKEN=not-the-token ${sign()}; echo "wrong token: $?" >&2; ${sign('other')}`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/gpg: signing refused by gpg-gate: the supervisor reported bad-token: the token is wrong/);
+    expect(r.stderr).toMatch(/wrong token: 2/);
+    expect(r.stderr).toMatch(/rejected a client: bad-token/);
+    const records = readRecords(t.path('journal.jsonl'));
+    expect(events(records, 'sign-requested')).toHaveLength(1);
+    expect(hookRuns()).toBe(1);
+    expect(existsSync(t.path('data.asc'))).toBe(false);
+    expect(signed('other')).toBe(true);
+  });
+});
