@@ -60,7 +60,7 @@ async function both(key: KeyName, gpgArgs: string[], core: Omit<CoreCase, 'time'
   const gpg = runGpg(['--batch', '--faked-system-time', `${time}!`, '-u', users[key], ...gpgArgs], {
     env: home.env,
     cwd: work,
-    input: input ?? (core.data as Buffer),
+    input: input ?? core.data,
   });
   const ours = await runCore(keyFileText(['ed25519', 'rsa3072', 'subkey']), {
     ...core,

@@ -21,10 +21,9 @@ import {
 } from './core/index.js';
 import { setupFailure, unsupported } from './core/signing-error.js';
 import { writeAll } from './fd-io.js';
-import { fakedTimeValue } from './faked-time-option.js';
 import { openOutput, type Output } from './output-file.js';
 import { readPassphrase } from './passphrase.js';
-import { judgeOptions } from './gpg-options.js';
+import { judgeOptions, type OptionVerdict } from './gpg-options.js';
 
 // The CommonJS build of openpgp.js, which is what a CommonJS bundle can load (see core/openpgp.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -50,7 +49,7 @@ function failure(err: unknown): SigningError {
 }
 
 /** What this backend does not do: it says so instead of signing differently from gpg. */
-function checkJob(job: SignJob): { mode: SignMode; spoolPath: string; personalDigest: string | null } {
+function checkJob(job: SignJob, options: OptionVerdict): { mode: SignMode; spoolPath: string } {
   const c = job.classification;
   if (c.signs !== 'data' || job.spoolPath === null || c.mode === 'keys' || c.mode === null) {
     throw unsupported(
@@ -63,9 +62,8 @@ function checkJob(job: SignJob): { mode: SignMode; spoolPath: string; personalDi
   }
   if (/^-&\d+$/.test(c.effectiveOutput))
     throw unsupported(`output to a descriptor (${c.effectiveOutput}) is not supported`);
-  const options = judgeOptions(c, job.argv);
   if (options.unsupported) throw unsupported(`${options.unsupported} is not supported`);
-  return { mode: c.mode, spoolPath: job.spoolPath, personalDigest: options.personalDigest };
+  return { mode: c.mode, spoolPath: job.spoolPath };
 }
 
 async function readKeyRing(env: NodeJS.ProcessEnv): Promise<KeyRing> {
@@ -113,10 +111,11 @@ export const sign: SignFunction = async (job: SignJob): Promise<SignOutcome> => 
   };
   let output: Output | null = null;
   try {
-    const faked = fakedTimeValue(c, job.argv);
+    const options = judgeOptions(c, job.argv, job.env);
+    const faked = options.fakedSystemTime;
     const clock = makeClock(faked === null ? null : parseFakedTime(faked));
     if (faked !== null) log(`WARNING: running with faked system time: ${isoTimeUtc(clock())}`);
-    const { mode, spoolPath, personalDigest } = checkJob(job);
+    const { mode, spoolPath } = checkJob(job, options);
     const dataOnStdin = c.args.length === 0 || c.args.includes('-');
     const pass = readPassphrase(c, dataOnStdin);
     for (const e of pass.errors) reporter.error(e);
@@ -128,7 +127,7 @@ export const sign: SignFunction = async (job: SignJob): Promise<SignOutcome> => 
         armor: c.armor,
         textmode: c.textmode,
         digestAlgo: c.digestAlgo,
-        personalDigest,
+        personalDigest: options.personalDigest,
         localUsers: c.localUsers,
         clock,
         literalName: literalName(c.setFilename, c.args),

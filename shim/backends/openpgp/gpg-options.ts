@@ -1,77 +1,53 @@
 // The options in effect (config files first, then the command line) that change a data signature beyond what the
 // classification describes. The backend honours the ones it can (personal-digest-preferences) and refuses the rest,
 // rather than make a signature that differs from gpg's.
-import { readFileSync } from 'node:fs';
-import { argType, exactOption, findLongOption, OPT_OPTIONAL, shortOption } from '../../argv/option-table.js';
+import { DEFAULT_GLOBAL_CONFIG, openConfig } from '../../argv/config-files.js';
+import { finishReadSys, newMetaState, type MetaState } from '../../argv/config-meta.js';
+import { parseConfigText } from '../../argv/config-parser.js';
+import { OPT_CONFFILE, type OptionEntry } from '../../argv/option-table.js';
+import { parseArgv } from '../../argv/parse-argv.js';
 import type { Classification } from '../../argv/types.js';
 
-interface SetOption {
+export interface SetOption {
   /** Canonical long name (aliases folded), or `-z`. */
   name: string;
   value: string | null;
 }
 
-function canonicalName(entryName: string | null, canonical: string): string {
-  return canonical || entryName || '';
+function set(entry: OptionEntry, value: string | null): SetOption {
+  return { name: entry.canonical, value };
 }
 
-function parseArgv(argv: readonly string[], end: number): SetOption[] {
+/**
+ * The options gpg applies, in its order: the config files the classifier found (read with the classifier's own
+ * parser, meta commands included), then argv — skipping what the global config file marked [ignore] or [force].
+ */
+export function optionsInEffect(c: Classification, argv: readonly string[], env: NodeJS.ProcessEnv): SetOption[] {
   const out: SetOption[] = [];
-  for (let i = 0; i < end; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') break;
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      const entry = findLongOption(eq < 0 ? arg.slice(2) : arg.slice(2, eq));
-      if (entry === undefined || entry === 'ambiguous') continue;
-      let value: string | null = null;
-      if (argType(entry) !== 0) {
-        if (eq >= 0) value = arg.slice(eq + 1);
-        else if (entry.flags & OPT_OPTIONAL) {
-          if (i + 1 < end && !argv[i + 1]!.startsWith('-')) value = argv[++i]!;
-        } else if (i + 1 < argv.length) value = argv[++i]!;
-      }
-      out.push({ name: canonicalName(entry.name, entry.canonical), value });
-    } else if (arg.startsWith('-') && arg.length > 1) {
-      for (let j = 1; j < arg.length; j++) {
-        const entry = shortOption(arg.charCodeAt(j));
-        if (!entry) break;
-        let value: string | null = null;
-        if (argType(entry) !== 0) {
-          value = j + 1 < arg.length ? arg.slice(j + 1) : (argv[++i] ?? null);
-          out.push({ name: canonicalName(entry.name, entry.canonical), value });
-          break;
-        }
-        out.push({ name: canonicalName(entry.name, entry.canonical), value });
-      }
-    } else break;
+  const st: MetaState = newMetaState(env);
+  c.configFiles.forEach((path, i) => {
+    const file = openConfig(path);
+    if (file.kind !== 'text') return;
+    const global = path === DEFAULT_GLOBAL_CONFIG || (i === 0 && c.configFiles.length > 1);
+    st.confName = path;
+    if (global) st.inSysconf = true;
+    else {
+      st.expand = false;
+      st.verbose = false;
+    }
+    parseConfigText(file.text, st, (ev) => {
+      if (ev.kind !== 'option' || (ev.entry.flags & OPT_CONFFILE && ev.entry.canonical === 'options')) return;
+      out.push(set(ev.entry, ev.value));
+    });
+    if (global) finishReadSys(st);
+  });
+  for (const it of parseArgv(argv).items) {
+    if (it.kind !== 'option' || it.entry.flags & OPT_CONFFILE) continue;
+    const a = st.attrs.get(it.entry.index);
+    if (a && ((a.ignore && a.explicitIgnore) || a.forced)) continue;
+    out.push(set(it.entry, it.value));
   }
   return out;
-}
-
-function parseConfig(path: string): SetOption[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return [];
-  }
-  const out: SetOption[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^(\S+)\s*(.*)$/.exec(line)!;
-    const entry = exactOption(m[1]!);
-    if (!entry) continue;
-    const value = m[2]!.replace(/^"(.*)"$/, '$1');
-    out.push({ name: canonicalName(entry.name, entry.canonical), value: value === '' ? null : value });
-  }
-  return out;
-}
-
-/** Options gpg would apply to this call, in the order it applies them. */
-export function optionsInEffect(c: Classification, argv: readonly string[]): SetOption[] {
-  return [...c.configFiles.flatMap(parseConfig), ...parseArgv(argv, c.optionsEnd)];
 }
 
 // What each option does to a data signature, and the options that undo it (the last one wins).
@@ -133,14 +109,18 @@ const RULES: Record<string, Rule> = {
 export interface OptionVerdict {
   /** An option in effect this backend cannot honour, named for the message; null if none. */
   unsupported: string | null;
+  /** --faked-system-time in effect (the last one), or null. */
+  fakedSystemTime: string | null;
   /** --personal-digest-preferences in effect, as written, or null. */
   personalDigest: string | null;
 }
 
-export function judgeOptions(c: Classification, argv: readonly string[]): OptionVerdict {
+export function judgeOptions(c: Classification, argv: readonly string[], env: NodeJS.ProcessEnv): OptionVerdict {
   const active = new Map<string, SetOption>();
   let personalDigest: string | null = null;
-  for (const o of optionsInEffect(c, argv)) {
+  let fakedSystemTime: string | null = null;
+  for (const o of optionsInEffect(c, argv, env)) {
+    if (o.name === 'faked-system-time') fakedSystemTime = o.value;
     for (const [name, rule] of Object.entries(RULES)) if (rule.undoneBy.includes(o.name)) active.delete(name);
     if (o.name === 'personal-digest-preferences') {
       personalDigest = o.value;
@@ -148,7 +128,7 @@ export function judgeOptions(c: Classification, argv: readonly string[]): Option
   }
   for (const [name, o] of active) {
     const rule = RULES[name]!;
-    if (rule.applies(c, o.value)) return { unsupported: rule.what, personalDigest };
+    if (rule.applies(c, o.value)) return { unsupported: rule.what, personalDigest, fakedSystemTime };
   }
-  return { unsupported: null, personalDigest };
+  return { unsupported: null, personalDigest, fakedSystemTime };
 }
