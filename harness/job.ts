@@ -73,7 +73,6 @@ class Attempt {
   inflight = 0;
   /** Why signing is refused for the rest of this attempt (a commit step that did not commit). */
   aborted: string | null = null;
-  signatures = 0;
   private resolveDone!: () => void;
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
 
@@ -95,7 +94,8 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export class Job implements GateHandler {
   job: string;
-  private journal!: Journal;
+  /** Set once the journal is open; events before that (a signal during start-up) are not recorded. */
+  private journal: Journal | null = null;
   private server: GateServer | null = null;
   private readonly tokens = new TokenTable();
   private attempt: Attempt | null = null;
@@ -116,17 +116,22 @@ export class Job implements GateHandler {
 
   /** Journals an event durably, then announces it. Throws HarnessError('journal'). */
   private record(body: JournalBody): void {
+    const journal = this.journal;
+    if (journal === null) throw new HarnessError('journal', 'the journal is not open yet');
+    const firstFailure = journal.failure === null;
     let line: EventLine;
     try {
-      line = this.journal.append(body);
+      line = journal.append(body);
     } catch (err) {
-      this.options.announce({
-        v: RECORD_VERSION,
-        time: new Date().toISOString(),
-        job: this.job,
-        event: 'journal-failed',
-        message: describeError(err),
-      });
+      if (firstFailure) {
+        this.options.announce({
+          v: RECORD_VERSION,
+          time: new Date().toISOString(),
+          job: this.job,
+          event: 'journal-failed',
+          message: describeError(err),
+        });
+      }
       throw err;
     }
     this.options.announce(line);
@@ -237,6 +242,8 @@ export class Job implements GateHandler {
 
   private async attempts(): Promise<JobResult> {
     for (let retriesLeft = this.options.retries, delay = this.options.retryDelayMs; ; retriesLeft--, delay *= 2) {
+      // A signal that came during start-up or between attempts: no (further) attempt.
+      if (this.signalled) return { outcome: 'failed-before-commit', exitCode: EXIT_NOTHING_COMMITTED };
       const a = new Attempt(++this.attemptCount);
       this.attempt = a;
       // A transient verdict committed nothing: the next attempt asks again.
@@ -252,7 +259,8 @@ export class Job implements GateHandler {
       a.settle();
       await a.done;
 
-      const failed = exit.exitCode !== 0 || a.aborted !== null || this.journal.failure !== null;
+      const journalFailed = this.journal?.failure != null;
+      const failed = exit.exitCode !== 0 || a.aborted !== null || journalFailed;
       let result: JobResult;
       if (!failed) result = { outcome: 'succeeded', exitCode: EXIT_OK };
       else if (this.committed)
@@ -260,11 +268,7 @@ export class Job implements GateHandler {
       else if (this.commitRefused)
         result = { outcome: 'commit-refused', exitCode: failureExitCode(exit.exitCode, exit.signal) };
       else result = { outcome: 'failed-before-commit', exitCode: EXIT_NOTHING_COMMITTED };
-      const retry =
-        result.outcome === 'failed-before-commit' &&
-        retriesLeft > 0 &&
-        !this.signalled &&
-        this.journal.failure === null;
+      const retry = result.outcome === 'failed-before-commit' && retriesLeft > 0 && !this.signalled && !journalFailed;
       this.recordBestEffort({
         event: 'attempt-ended',
         attempt: a.n,
@@ -274,7 +278,6 @@ export class Job implements GateHandler {
       });
       if (!retry) return result;
       await this.sleep(delay);
-      if (this.signalled) return result;
     }
   }
 
@@ -308,6 +311,7 @@ export class Job implements GateHandler {
 
   /** Waits between attempts; a forwarded signal cuts the wait short. */
   private sleep(ms: number): Promise<void> {
+    if (this.signalled) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -405,8 +409,7 @@ export class Job implements GateHandler {
     return this.committed;
   }
 
-  countSignature(a: Attempt): void {
-    a.signatures += 1;
+  countSignature(): void {
     this.signatureCount += 1;
   }
 
@@ -472,7 +475,7 @@ class Session implements GateSession {
   result(result: SignResult): void {
     const { v: _v, type: _type, ...fields } = result;
     this.job.journalEvent({ event: 'signed', attempt: this.a.n, ...fields });
-    if (result.exit === 0) this.job.countSignature(this.a);
+    if (result.exit === 0) this.job.countSignature();
   }
 
   lost(reason: string): void {

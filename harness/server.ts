@@ -68,16 +68,16 @@ export class GateServer {
     const server = createServer({ allowHalfOpen: false });
     const gate = new GateServer(server, options);
     server.on('connection', (socket) => gate.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) =>
-        reject(
-          new HarnessError('socket', `cannot listen on ${options.location.path}: ${describeError(err)}`, {
-            cause: err,
-          }),
-        ),
-      );
-      server.listen(options.location.path, () => resolve());
-    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(options.location.path, () => resolve());
+      });
+    } catch (err) {
+      if (options.location.ownDir !== null) rmSync(options.location.ownDir, { recursive: true, force: true });
+      const message = `cannot listen on ${options.location.path}: ${describeError(err)}`;
+      throw new HarnessError('socket', message, { cause: err });
+    }
     server.on('error', () => undefined); // after listening, errors belong to single connections
     chmodSync(options.location.path, 0o600);
     return gate;
