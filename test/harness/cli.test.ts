@@ -170,6 +170,15 @@ describe('shim-dir and install-shim', () => {
     expect(version.stdout.toString()).toBe(spawnSync('gpg', ['--version']).stdout.toString());
   });
 
+  it('install-shim inside a "type": "module" package gives the CommonJS shim its own scope', async () => {
+    writeFileSync(t.path('package.json'), '{ "type": "module" }\n');
+    const target = t.path('bin');
+    expect((await runGate(['install-shim', target])).code).toBe(0);
+    expect(readFileSync(join(target, 'package.json'), 'utf8')).toMatch(/"commonjs"/);
+    const version = spawnSync(join(target, 'gpg'), ['--version'], { cwd: t.dir });
+    expect(version.status, version.stderr.toString()).toBe(0);
+  });
+
   it('install-shim into an unwritable place fails with exit 1', async () => {
     writeFileSync(t.path('file'), '');
     const r = await runGate(['install-shim', t.path('file', 'sub')]);
