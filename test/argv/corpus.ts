@@ -578,6 +578,19 @@ export const corpus: CorpusEntry[] = [
     { mode: 'clearsign' },
     { homeFiles: { 'gpg.conf': '[if $_version -v3ge 2.2.0]\nclearsign\n[else]\nsign\n[fi]\n' } },
   ),
+  pass(
+    ['-a'],
+    {},
+    {
+      homeFiles: { 'gpg.conf': '[if $nothing]\nclearsign\n[else]\ndetach-sign\n[fi]\n' },
+      note: 'an [else] after a false [if] stays off (libgpg-error 1.46)',
+    },
+  ),
+  sign(
+    ['-a'],
+    { mode: 'clearsign' },
+    { homeFiles: { 'gpg.conf': '[if 1 == 1]\nclearsign\n[else]\ndetach-sign\n[fi]\n' } },
+  ),
   sign(
     ['-a'],
     { mode: 'inline' },

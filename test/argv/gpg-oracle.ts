@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import {
   appendFileSync,
   cpSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -160,7 +161,8 @@ export class GpgWorker {
       if (!observe) return { judged, observed: null };
       const before = this.logSize();
       const result = await spawnGpg(call.argv, { cwd, env, stdin: call.stdin, timeoutMs });
-      const after = readFileSync(this.log).subarray(before).toString('utf8');
+      // No log yet: the agent never started, so it made no signature.
+      const after = existsSync(this.log) ? readFileSync(this.log).subarray(before).toString('utf8') : '';
       const files = new Map<string, number>();
       for (const name of readdirSync(cwd, { recursive: true, encoding: 'utf8' }))
         files.set(name, statSync(join(cwd, name)).size);
