@@ -144,7 +144,7 @@ export function classify(argv: string[], options: ClassifyOptions = {}): Classif
     }
     if (it.entry.canonical === 'homedir') homedirArg = it.value;
     else if (it.entry.canonical === 'options' && optionsFile === null && it.value !== null) optionsFile = it.value;
-    else if (it.entry.canonical === 'no-options') noOptions = true;
+    else if (it.entry.canonical === 'no-options' && !it.ignoredValue) noOptions = true;
   }
   for (const it of parsed.items) {
     if (
@@ -196,7 +196,7 @@ export function classify(argv: string[], options: ClassifyOptions = {}): Classif
     if (it.kind === 'help') return result(ctx, 'passthrough', null, 'help');
     if (it.kind === 'error') return fail(parseErrorMessage(it));
     if (it.entry.short === SHORT_VERSION) return result(ctx, 'passthrough', null, 'version');
-    if (it.entry.flags & OPT_CONFFILE) continue;
+    if (it.entry.flags & OPT_CONFFILE && !it.ignoredValue) continue;
     const a = st.attrs.get(it.entry.index);
     if (a && ((a.ignore && a.explicitIgnore) || a.forced)) continue; // "ignoring option … due to global config"
     if (isUnhandled(it.entry)) return fail(`invalid option "${(argv[it.index] ?? '').slice(0, 50)}"`);

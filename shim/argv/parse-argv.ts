@@ -28,6 +28,9 @@ export interface ParsedOption {
   index: number;
   /** Index of the argv item holding the value (the same item for `--opt=v` and `-uKEY`), or null. */
   valueIndex: number | null;
+  /** `--opt=value` on an option without argument: the value is ignored, but argparse no longer sees
+   * `--no-options=x` as its own option (gpg then calls it invalid). */
+  ignoredValue?: true;
 }
 
 export interface ParseError {
@@ -115,7 +118,15 @@ export function parseArgv(argv: readonly string[]): ParsedArgv {
         }
       } else {
         // A value on an option that takes none is ignored (`--sign=foo` signs).
-        items.push({ kind: 'option', entry: found, value: null, number: null, index: idx, valueIndex: null });
+        items.push({
+          kind: 'option',
+          entry: found,
+          value: null,
+          number: null,
+          index: idx,
+          valueIndex: null,
+          ...(eq >= 0 ? { ignoredValue: true as const } : {}),
+        });
       }
       idx++;
     } else if (s.startsWith('-') && s.length > 1) {

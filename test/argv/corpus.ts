@@ -189,6 +189,8 @@ export const corpus: CorpusEntry[] = [
     setup: [{ argv: [...EDIT, '--edit-key', '{KR}', 'addrevoker'], stdin: '{K}\ny\nsave\n' }],
   }),
   keys(['--generate-designated-revocation', '{KR}'], { noRun: 'same command as --desig-revoke (observed above)' }),
+  keys(['--gen-key'], { noRun: 'interactive (needs a terminal); creates self-signatures when it completes' }),
+  keys(['--full-generate-key'], { noRun: 'interactive (needs a terminal)' }),
   keys(['--card-edit'], {
     noRun: 'no smartcard here; classified sign on judgement (it can generate keys on the card)',
   }),
@@ -649,6 +651,12 @@ export const corpus: CorpusEntry[] = [
   error(['--options', 'nope.conf', '-s'], "option file 'nope.conf': No such file or directory"),
   pass(['--no-options', '--options', 'my.conf', '-a'], {}, { files: { 'my.conf': 'detach-sign\n' } }),
   pass(['--options', 'my.conf', '-a', '--no-options'], {}, { files: { 'my.conf': 'detach-sign\n' } }),
+
+  error(['--no-options=x', '-a'], 'invalid option "--no-options=x"', {
+    homeFiles: { 'gpg.conf': 'detach-sign\n' },
+    note: "with a value --no-options is no longer argparse's own option",
+  }),
+  sign(['--options=my.conf', '-a'], { mode: 'detach' }, { files: { 'my.conf': 'detach-sign\n' } }),
 
   // home directory: --homedir (abbreviated too), GNUPGHOME, ~/.gnupg
   sign(['--homedir', '{H}', '-s'], { homedir: '{H}' }, { env: { GNUPGHOME: '{EMPTY}' } }),

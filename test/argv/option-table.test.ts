@@ -23,7 +23,7 @@ if (!haveGpg && process.env.CI === 'true') throw new Error('gpg is missing under
 
 const TABLE_FILE = new URL('../../shim/argv/option-table.json', import.meta.url);
 
-describe.skipIf(!haveGpg)('option table', () => {
+describe.skipIf(!haveGpg)(`option table${haveGpg ? '' : ' (skipped: gpg not found)'}`, () => {
   const home = mkdtempSync(join(tmpdir(), 'gpg-gate-argv-table-'));
   afterAll(() => rmSync(home, { recursive: true, force: true }));
   const gpg = (args: string[]) =>

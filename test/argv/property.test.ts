@@ -69,58 +69,61 @@ describe('classifier on generated command lines', () => {
   });
 });
 
-describe.skipIf(!haveGpg)(`classifier vs. the real gpg on generated calls (seed ${SEED}, ${RUNS} runs)`, () => {
-  const workers: GpgWorker[] = [];
-  beforeAll(() => {
-    for (let i = 0; i < WORKERS; i++) workers.push(new GpgWorker());
-  });
-  afterAll(() => {
-    for (const w of workers) w.cleanup();
-  });
+describe.skipIf(!haveGpg)(
+  `classifier vs. the real gpg on generated calls (seed ${SEED}, ${RUNS} runs)${haveGpg ? '' : ' (skipped: gpg not found)'}`,
+  () => {
+    const workers: GpgWorker[] = [];
+    beforeAll(() => {
+      for (let i = 0; i < WORKERS; i++) workers.push(new GpgWorker());
+    });
+    afterAll(() => {
+      for (const w of workers) w.cleanup();
+    });
 
-  it('passthrough or error ⇒ gpg made no signature; data signature and exit 0 ⇒ gpg signed', async () => {
-    process.stdout.write(`argv property: seed ${SEED}, ${RUNS} generated calls (GPG_GATE_PROPERTY_RUNS for more)\n`);
-    const cases: GeneratedCall[] = fc.sample(gpgCall, { seed: SEED, numRuns: RUNS });
-    const started = Date.now();
-    const stats = { sign: 0, passthrough: 0, error: 0, signed: 0, failed: 0 };
-    const failures = (
-      await runPool(workers, cases, async (w, raw) => {
-        const call = substitute(raw, w.placeholders());
-        const files: Record<string, string> = { 'f.txt': 'hello\n', 'g.txt': 'world\n' };
-        if (call.myConf !== null) files['my.conf'] = call.myConf;
-        const { judged, observed } = await w.run(
-          {
-            argv: call.argv,
-            stdin: 'hello\n',
-            files,
-            homeFiles: call.gpgConf === null ? {} : { 'gpg.conf': call.gpgConf },
-            env: {},
-          },
-          (cwd, env) => {
-            const old = process.cwd();
-            process.chdir(cwd);
-            try {
-              return classify(call.argv, { env, globalConfig: '/etc/gnupg/gpg.conf' });
-            } finally {
-              process.chdir(old);
-            }
-          },
-          true,
-          [],
-          10_000,
-        );
-        const problem = observed ? disagreement(judged, observed) : 'not run';
-        stats[judged.kind]++;
-        if (observed && observed.signatures > 0) stats.signed++;
-        if (observed && observed.code !== 0) stats.failed++;
-        return problem && observed
-          ? `${problem}: gpg ${JSON.stringify(raw.argv)} gpg.conf=${JSON.stringify(raw.gpgConf)} my.conf=${JSON.stringify(raw.myConf)} → ${judged.kind} ${judged.error ?? ''} | exit ${String(observed.code)}, ${observed.signatures} signature(s): ${observed.stderr.slice(0, 300)}`
-          : null;
-      })
-    ).filter((f): f is string => f !== null);
-    process.stdout.write(
-      `argv property: ${cases.length} calls in ${Date.now() - started} ms: classified ${stats.sign} sign, ${stats.passthrough} passthrough, ${stats.error} error; gpg signed in ${stats.signed}, exited non-zero in ${stats.failed}\n`,
-    );
-    expect(failures).toEqual([]);
-  }, 600_000);
-});
+    it('passthrough or error ⇒ gpg made no signature; data signature and exit 0 ⇒ gpg signed', async () => {
+      process.stdout.write(`argv property: seed ${SEED}, ${RUNS} generated calls (GPG_GATE_PROPERTY_RUNS for more)\n`);
+      const cases: GeneratedCall[] = fc.sample(gpgCall, { seed: SEED, numRuns: RUNS });
+      const started = Date.now();
+      const stats = { sign: 0, passthrough: 0, error: 0, signed: 0, failed: 0 };
+      const failures = (
+        await runPool(workers, cases, async (w, raw) => {
+          const call = substitute(raw, w.placeholders());
+          const files: Record<string, string> = { 'f.txt': 'hello\n', 'g.txt': 'world\n' };
+          if (call.myConf !== null) files['my.conf'] = call.myConf;
+          const { judged, observed } = await w.run(
+            {
+              argv: call.argv,
+              stdin: 'hello\n',
+              files,
+              homeFiles: call.gpgConf === null ? {} : { 'gpg.conf': call.gpgConf },
+              env: {},
+            },
+            (cwd, env) => {
+              const old = process.cwd();
+              process.chdir(cwd);
+              try {
+                return classify(call.argv, { env, globalConfig: '/etc/gnupg/gpg.conf' });
+              } finally {
+                process.chdir(old);
+              }
+            },
+            true,
+            [],
+            10_000,
+          );
+          const problem = observed ? disagreement(judged, observed) : 'not run';
+          stats[judged.kind]++;
+          if (observed && observed.signatures > 0) stats.signed++;
+          if (observed && observed.code !== 0) stats.failed++;
+          return problem && observed
+            ? `${problem}: gpg ${JSON.stringify(raw.argv)} gpg.conf=${JSON.stringify(raw.gpgConf)} my.conf=${JSON.stringify(raw.myConf)} → ${judged.kind} ${judged.error ?? ''} | exit ${String(observed.code)}, ${observed.signatures} signature(s): ${observed.stderr.slice(0, 300)}`
+            : null;
+        })
+      ).filter((f): f is string => f !== null);
+      process.stdout.write(
+        `argv property: ${cases.length} calls in ${Date.now() - started} ms: classified ${stats.sign} sign, ${stats.passthrough} passthrough, ${stats.error} error; gpg signed in ${stats.signed}, exited non-zero in ${stats.failed}\n`,
+      );
+      expect(failures).toEqual([]);
+    }, 600_000);
+  },
+);
