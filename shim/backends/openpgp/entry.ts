@@ -1,7 +1,7 @@
 // The openpgp backend of the shim: once the supervisor has said "proceed", sign the spooled bytes with openpgp.js and
 // the key in GPG_GATE_KEY, behaving as gpg 2.2 would (output, status lines, messages, exit code). Built into its own
 // bundle (dist/shim/gpg-gate-openpgp.cjs) that the shim loads only for such calls.
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Classification } from '../../argv/types.js';
 import type { SignFunction, SignJob, SignOutcome } from '../backend.js';
@@ -49,9 +49,8 @@ function failure(err: unknown): SigningError {
 }
 
 /** What this backend does not do: it says so instead of signing differently from gpg. */
-function checkJob(job: SignJob, options: OptionVerdict): { mode: SignMode; spoolPath: string } {
-  const c = job.classification;
-  if (c.signs !== 'data' || job.spoolPath === null || c.mode === 'keys' || c.mode === null) {
+function checkCall(c: Classification, options: OptionVerdict): SignMode {
+  if (c.signs !== 'data' || c.mode === 'keys' || c.mode === null) {
     throw unsupported(
       `${c.commands.join(', ') || 'this command'}: key signatures and key management are not supported`,
     );
@@ -62,8 +61,24 @@ function checkJob(job: SignJob, options: OptionVerdict): { mode: SignMode; spool
   }
   if (/^-&\d+$/.test(c.effectiveOutput))
     throw unsupported(`output to a descriptor (${c.effectiveOutput}) is not supported`);
-  if (options.unsupported) throw unsupported(`${options.unsupported} is not supported`);
-  return { mode: c.mode, spoolPath: job.spoolPath };
+  if (options.unsupported) throw unsupported(options.unsupported);
+  return c.mode;
+}
+
+/**
+ * Whether this backend would refuse the call, before anything is spooled or asked: the shim can call it ahead of
+ * the gate so that a call this backend cannot make fails before the commitment point. Returns the message, or null.
+ */
+export function precheck(job: Omit<SignJob, 'spoolPath'>): string | null {
+  try {
+    checkCall(job.classification, judgeOptions(job.classification, job.argv, job.env));
+    const key = job.env.GPG_GATE_KEY;
+    if (!key) throw setupFailure('GPG_GATE_KEY is not set (the armored secret key file to sign with)');
+    accessSync(resolve(key), constants.R_OK);
+    return null;
+  } catch (err) {
+    return failure(err).message;
+  }
 }
 
 async function readKeyRing(env: NodeJS.ProcessEnv): Promise<KeyRing> {
@@ -115,7 +130,9 @@ export const sign: SignFunction = async (job: SignJob): Promise<SignOutcome> => 
     const faked = options.fakedSystemTime;
     const clock = makeClock(faked === null ? null : parseFakedTime(faked));
     if (faked !== null) log(`WARNING: running with faked system time: ${isoTimeUtc(clock())}`);
-    const { mode, spoolPath } = checkJob(job, options);
+    const mode = checkCall(c, options);
+    const spoolPath = job.spoolPath;
+    if (spoolPath === null) throw unsupported('signing without the data spooled is not supported');
     const dataOnStdin = c.args.length === 0 || c.args.includes('-');
     const pass = readPassphrase(c, dataOnStdin);
     for (const e of pass.errors) reporter.error(e);

@@ -15,11 +15,12 @@ export function readPassphrase(c: Classification, dataOnStdin: boolean): Passphr
   const fd = c.fds.passphrase;
   if (fd !== null && c.passphraseFile !== null) {
     // gpg keeps whichever came last; the classification does not say which that was.
-    throw unsupported('both --passphrase-fd and --passphrase-file are given');
+    throw unsupported('--passphrase-fd together with --passphrase-file is not supported');
   }
   if (fd !== null) {
     // The shim has already read standard input as the data to sign; gpg would have read the passphrase first.
-    if (fd === 0 && dataOnStdin) throw unsupported('--passphrase-fd 0 with the data on standard input');
+    if (fd === 0 && dataOnStdin)
+      throw unsupported('--passphrase-fd 0 with the data on standard input is not supported');
     return { passphrase: readLineFromFd(fd), errors: [] };
   }
   if (c.passphraseFile !== null) {

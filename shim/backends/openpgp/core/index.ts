@@ -23,7 +23,7 @@ function personalDigest(value: string | null): DigestAlgo | null {
   try {
     return parseDigestAlgo(first);
   } catch (err) {
-    if (err instanceof SigningError) throw unsupported(`--personal-digest-preferences '${value}'`);
+    if (err instanceof SigningError) throw unsupported(`--personal-digest-preferences '${value}' is not supported`);
     throw err;
   }
 }

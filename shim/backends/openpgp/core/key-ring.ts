@@ -44,7 +44,7 @@ export async function loadKeyRing(data: string | Uint8Array): Promise<KeyRing> {
   try {
     if (blocks) {
       for (const armoredKeys of blocks) keys.push(...(await openpgp().readPrivateKeys({ armoredKeys })));
-    } else if (typeof data !== 'string') {
+    } else if (typeof data !== 'string' && !text.includes('-----BEGIN PGP')) {
       keys.push(...(await openpgp().readPrivateKeys({ binaryKeys: data })));
     }
   } catch (err) {
