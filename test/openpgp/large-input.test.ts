@@ -1,0 +1,83 @@
+// A 1 GiB payload on stdin, detached-signed by the openpgp backend through the shim: streamed end to end, the shim's
+// peak RSS bounded, and the signature covers exactly those bytes.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGateServer, type GateServer } from '../helpers/gate-server.js';
+import { makeEmptyGnupgHome, makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
+import { requireTool } from '../helpers/require-tool.js';
+import { shimPath } from '../helpers/shim.js';
+import { keyFileText } from './support/keys.js';
+import { openpgpEnv } from './support/shim-run.js';
+
+const SIZE = 1024 ** 3;
+const RSS_LIMIT_KIB = 150 * 1024;
+
+let verifier: GnupgHome;
+let shimHome: GnupgHome;
+let server: GateServer;
+let work: string;
+
+beforeAll(async () => {
+  verifier = makeGnupgHome(['ed25519']);
+  shimHome = makeEmptyGnupgHome();
+  server = await startGateServer('proceed');
+  work = mkdtempSync(join(tmpdir(), 'gpg-gate-openpgp-large-'));
+});
+afterAll(async () => {
+  await server.close();
+  verifier.cleanup();
+  shimHome.cleanup();
+  rmSync(work, { recursive: true, force: true });
+});
+
+/** `head -c SIZE /dev/zero | CMD ARGS`: exit code, stdout, stderr. */
+function zerosInto(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
+  return new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolve, reject) => {
+    const head = spawn('head', ['-c', String(SIZE), '/dev/zero'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(cmd, args, { env, cwd: work, stdio: [head.stdout, 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+  });
+}
+
+describe('large input', () => {
+  it('1 GiB on stdin, detached: signed, verifies, shim peak RSS bounded', async (ctx) => {
+    requireTool(ctx, '/usr/bin/time', 'GNU time measures the peak RSS');
+    const keyFile = join(work, 'key.asc');
+    writeFileSync(keyFile, keyFileText(['ed25519']));
+    const rssFile = join(work, 'rss');
+    const started = performance.now();
+    const r = await zerosInto(
+      '/usr/bin/time',
+      ['-f', '%M', '-o', rssFile, shimPath, '--status-fd=2', '-bsau', 'ed25519@example.invalid'],
+      openpgpEnv(server.env(), keyFile, { GNUPGHOME: shimHome.dir }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^\[GNUPG:\] SIG_CREATED D 22 8 00 \d+ [0-9A-F]{40}$/m);
+    const peakKiB = Number(readFileSync(rssFile, 'utf8').trim());
+    console.log(
+      `openpgp backend, 1 GiB on stdin (detached): shim peak RSS ${(peakKiB / 1024).toFixed(1)} MiB, ${seconds.toFixed(1)} s including spooling`,
+    );
+    expect(peakKiB).toBeGreaterThan(0);
+    expect(peakKiB).toBeLessThan(RSS_LIMIT_KIB);
+    expect(server.requests.at(-1)).toMatchObject({ size: SIZE, backend: 'openpgp' });
+
+    writeFileSync(join(work, 'sig.asc'), r.stdout);
+    const verify = await zerosInto('gpg', ['--batch', '--verify', join(work, 'sig.asc'), '-'], verifier.env);
+    expect(verify.code, verify.stderr).toBe(0);
+    // It covers the whole GiB: the same signature over one byte does not verify.
+    const wrong = spawnSync('gpg', ['--batch', '--verify', join(work, 'sig.asc'), '-'], {
+      env: verifier.env,
+      input: Buffer.alloc(1),
+    });
+    expect(wrong.status).toBe(1);
+  }, 180_000);
+});
