@@ -5,7 +5,7 @@ import type { KeyRing } from './key-ring.js';
 import {
   beginSigningLine,
   digestsFor,
-  precheck,
+  checkTextLines,
   signData,
   type CreatedSignature,
   type DataSource,
@@ -82,7 +82,7 @@ export async function signWithKeyRing(
   const signers = await selectSigners(ring, request.localUsers, request.clock(), io.reporter);
   const digests = digestsFor(signers, digest);
   const options = { ...request, digest };
-  await precheck(options, io.source);
+  await checkTextLines(options, io.source);
   const sink = await io.openOutput();
   io.reporter.status(beginSigningLine(digests));
   await unlockSigners(signers, passphrase, io.reporter);

@@ -244,7 +244,7 @@ export async function signData(
 }
 
 /** Output that gpg would make from a text line longer than it can handle is refused before anything is written. */
-export async function precheck(options: SignDataOptions, source: DataSource): Promise<void> {
+export async function checkTextLines(options: SignDataOptions, source: DataSource): Promise<void> {
   if (options.mode === 'clearsign' || (options.mode === 'inline' && options.textmode)) {
     await checkLineLengths(source.open());
   }
