@@ -5,7 +5,7 @@ import { classify } from './argv/classify.js';
 import type { Classification } from './argv/types.js';
 import { redactArgv, writeLog, type LogRecord } from './log.js';
 import { findRealGpg } from './real-gpg.js';
-import { signWithGnupg } from './backends/gnupg.js';
+import { gnupgBackend } from './backends/gnupg.js';
 import { loadOpenpgpBackend } from './backends/load-openpgp.js';
 import { runGpg, type GpgExit } from './run-gpg.js';
 import { readSettings } from './settings.js';
@@ -37,8 +37,8 @@ function log(c: Classification | null, fields: Partial<LogRecord>): void {
 
 function fail(err: ShimError, c: Classification | null): never {
   const { stderr, status } = describe(err);
-  process.stderr.write(stderr.join('\n') + '\n');
-  if (c?.fds.status != null) {
+  if (stderr.length > 0) process.stderr.write(stderr.join('\n') + '\n');
+  if (status !== null && c?.fds.status != null) {
     try {
       writeSync(c.fds.status, `[GNUPG:] ${status}\n`);
     } catch {
@@ -73,7 +73,7 @@ async function main(): Promise<never> {
       return exitLike(exit);
     }
     const backend = () => {
-      if (settings.backend === 'gnupg') return signWithGnupg(findRealGpg(process.env));
+      if (settings.backend === 'gnupg') return gnupgBackend(findRealGpg(process.env));
       if (settings.backend === 'openpgp') return loadOpenpgpBackend();
       throw new ShimError('setup', `GPG_GATE_BACKEND=${settings.backend} is not available in this build`);
     };

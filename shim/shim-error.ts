@@ -4,9 +4,10 @@
  * refused: signing was not permitted (no supervisor, abort, timeout, lost socket, malformed reply).
  * usage:   the command line cannot be classified with certainty, or gpg would reject it.
  * input:   an input to be signed could not be read.
+ * reported: the signing backend refused the call before the gate and has already said why, gpg-style.
  * setup:   the shim itself cannot work (no real gpg, bad configuration).
  */
-export type ShimErrorKind = 'refused' | 'usage' | 'input' | 'setup';
+export type ShimErrorKind = 'refused' | 'usage' | 'input' | 'reported' | 'setup';
 
 export class ShimError extends Error {
   constructor(
@@ -27,7 +28,7 @@ const GPG_ERR_GENERAL_FROM_GPG = 33554433;
 const GPG_ERR_ENOENT_FROM_GPG = 33587281;
 
 /** The stderr lines and the status-fd line gpg would print for this failure. */
-export function describe(err: ShimError): { stderr: string[]; status: string } {
+export function describe(err: ShimError): { stderr: string[]; status: string | null } {
   switch (err.kind) {
     case 'refused':
       return {
@@ -41,6 +42,8 @@ export function describe(err: ShimError): { stderr: string[]; status: string } {
       const reason = err.message.replace(/^.*: /, '');
       return { stderr: [`gpg: ${err.message}`, `gpg: signing failed: ${reason}`], status: `FAILURE sign ${code}` };
     }
+    case 'reported':
+      return { stderr: [], status: null };
     case 'setup':
       return { stderr: [`gpg: gpg-gate: ${err.message}`], status: `FAILURE sign ${GPG_ERR_GENERAL_FROM_GPG}` };
   }

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { PROTOCOL_VERSION, type SignRequest } from '../protocol/messages.js';
 import type { Classification } from './argv/types.js';
-import type { SignFunction, SignOutcome } from './backends/backend.js';
+import type { Backend, SignOutcome } from './backends/backend.js';
 import { GateClient } from './gate.js';
 import { redactArgv } from './log.js';
 import type { Settings } from './settings.js';
@@ -53,7 +53,7 @@ export async function signSupervised(
   argv: readonly string[],
   c: Classification,
   settings: Settings,
-  sign: () => SignFunction,
+  backend: () => Backend,
 ): Promise<SupervisedResult> {
   const socketPath = settings.socket;
   if (!socketPath) throw new ShimError('refused', 'no supervisor (GPG_GATE_SOCKET is not set)');
@@ -70,12 +70,14 @@ export async function signSupervised(
   });
   try {
     // Load the backend first: a broken installation must fail before the commitment point, not after it.
-    const signer = sign();
+    const { sign, precheck } = backend();
+    const problem = precheck?.({ argv, classification: c, env: process.env });
+    if (problem) throw new ShimError('reported', problem);
     if (c.signs === 'data') spool = await spoolInputs(c.args);
     const request = buildRequest(argv, c, settings, spool);
     client = await GateClient.connect(socketPath, settings.timeoutMs);
     await client.decide(request, settings.timeoutMs);
-    const outcome = await signer({ argv, classification: c, spoolPath: spool?.path ?? null, env: process.env });
+    const outcome = await sign({ argv, classification: c, spoolPath: spool?.path ?? null, env: process.env });
     const warning = await client.report({
       v: PROTOCOL_VERSION,
       type: 'sign-result',

@@ -22,3 +22,12 @@ export interface SignOutcome {
 
 /** The single entry point every backend implements. */
 export type SignFunction = (job: SignJob) => Promise<SignOutcome>;
+
+export interface Backend {
+  sign: SignFunction;
+  /**
+   * Refuses, before the commitment point, a call the backend would refuse after it (an option it cannot honour, a
+   * missing key file). On refusal it has written gpg's messages itself and returns the reason (for the log); else null.
+   */
+  precheck?: (job: Omit<SignJob, 'spoolPath'>) => string | null;
+}

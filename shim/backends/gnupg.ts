@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Classification } from '../argv/types.js';
 import { runGpg } from '../run-gpg.js';
-import type { SignJob, SignOutcome } from './backend.js';
+import type { Backend, SignJob, SignOutcome } from './backend.js';
 
 /**
  * gpg's argv with the inputs replaced by the spool file. The output and the literal data packet's file name are made
@@ -33,27 +33,29 @@ export async function fileSha256(path: string): Promise<{ sha256: string; size: 
   }
 }
 
-export function signWithGnupg(gpg: string) {
-  return async (job: SignJob): Promise<SignOutcome> => {
-    const c = job.classification;
-    const toStdout = job.spoolPath !== null && c.effectiveOutput === '-';
-    const hash = createHash('sha256');
-    let size = 0;
-    const argv = job.spoolPath === null ? [...job.argv] : delegateArgv(job.argv, c, job.spoolPath);
-    const exit = await runGpg(gpg, argv, {
-      extraFds: c.extraFds,
-      ...(toStdout
-        ? {
-            stdout: (chunk: Buffer) => {
-              hash.update(chunk);
-              size += chunk.length;
-            },
-          }
-        : {}),
-    });
-    let output: SignOutcome['output'] = null;
-    if (toStdout) output = { sha256: hash.digest('hex'), size };
-    else if (job.spoolPath !== null) output = await fileSha256(c.effectiveOutput);
-    return { ...exit, output };
-  };
+export function gnupgBackend(gpg: string): Backend {
+  return { sign: (job) => signWithGnupg(gpg, job) };
+}
+
+async function signWithGnupg(gpg: string, job: SignJob): Promise<SignOutcome> {
+  const c = job.classification;
+  const toStdout = job.spoolPath !== null && c.effectiveOutput === '-';
+  const hash = createHash('sha256');
+  let size = 0;
+  const argv = job.spoolPath === null ? [...job.argv] : delegateArgv(job.argv, c, job.spoolPath);
+  const exit = await runGpg(gpg, argv, {
+    extraFds: c.extraFds,
+    ...(toStdout
+      ? {
+          stdout: (chunk: Buffer) => {
+            hash.update(chunk);
+            size += chunk.length;
+          },
+        }
+      : {}),
+  });
+  let output: SignOutcome['output'] = null;
+  if (toStdout) output = { sha256: hash.digest('hex'), size };
+  else if (job.spoolPath !== null) output = await fileSha256(c.effectiveOutput);
+  return { ...exit, output };
 }

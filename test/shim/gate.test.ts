@@ -393,3 +393,20 @@ describe('GPG_GATE_LOG', () => {
     }
   });
 });
+
+describe('backend precheck', () => {
+  it('the openpgp backend refuses what it cannot honour before asking the supervisor', async () => {
+    server = await startGateServer('proceed');
+    const r = await run(shimPath, ['--status-fd=2', '--comment', 'hi', '-bsau', home.keys.ed25519.fingerprint], {
+      env: env({ GPG_GATE_BACKEND: 'openpgp', GPG_GATE_KEY: home.keys.ed25519.secretFile }),
+      input: PAYLOAD,
+      cwd: work,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stdout.length).toBe(0);
+    expect(r.stderr.toString()).toMatch(/^gpg: gpg-gate \(openpgp backend\): .*not supported/m);
+    expect(r.stderr.toString()).toMatch(/^\[GNUPG:\] FAILURE sign \d+$/m);
+    // Refused before the commitment point: the supervisor was never asked.
+    expect(server.requests).toHaveLength(0);
+  });
+});

@@ -70,15 +70,29 @@ function checkCall(c: Classification, options: OptionVerdict): SignMode {
  * the gate so that a call this backend cannot make fails before the commitment point. Returns the message, or null.
  */
 export function precheck(job: Omit<SignJob, 'spoolPath'>): string | null {
+  const c = job.classification;
   try {
-    checkCall(job.classification, judgeOptions(job.classification, job.argv, job.env));
+    checkCall(c, judgeOptions(c, job.argv, job.env));
     const key = job.env.GPG_GATE_KEY;
     if (!key) throw setupFailure('GPG_GATE_KEY is not set (the armored secret key file to sign with)');
-    accessSync(resolve(key), constants.R_OK);
+    try {
+      accessSync(resolve(key), constants.R_OK);
+    } catch (err) {
+      throw setupFailure(`cannot read GPG_GATE_KEY '${key}': ${(err as Error).message}`);
+    }
     return null;
   } catch (err) {
-    return failure(err).message;
+    const e = failure(err);
+    reportFailure(e, lineWriter(c.fds.status, '[GNUPG:] '), lineWriter(c.fds.logger ?? 2, 'gpg: '));
+    return e.message;
   }
+}
+
+/** gpg's way of ending a failed signing: its log lines, FAILURE on the status fd, then "signing failed: …". */
+function reportFailure(e: SigningError, status: (text: string) => void, log: (text: string) => void): void {
+  for (const line of e.gpg.log) log(line);
+  if (e.gpg.failure !== null) status(`FAILURE ${e.gpg.failure}`);
+  if (e.gpg.reason !== null) log(`signing failed: ${e.gpg.reason}`);
 }
 
 async function readKeyRing(env: NodeJS.ProcessEnv): Promise<KeyRing> {
@@ -168,10 +182,7 @@ export const sign: SignFunction = async (job: SignJob): Promise<SignOutcome> => 
     return { code: errorLogged ? 2 : 0, signal: null, output: written };
   } catch (err) {
     (output as Output | null)?.discard();
-    const e = failure(err);
-    for (const line of e.gpg.log) log(line);
-    if (e.gpg.failure !== null) status(`FAILURE ${e.gpg.failure}`);
-    if (e.gpg.reason !== null) log(`signing failed: ${e.gpg.reason}`);
+    reportFailure(failure(err), status, log);
     return { code: 2, signal: null, output: null };
   }
 };
