@@ -14,6 +14,10 @@ export interface RunGpgOptions {
   extraFds: readonly number[];
   /** Receives gpg's stdout instead of inheriting it (to hash a signature written to stdout). */
   stdout?: (chunk: Buffer) => void;
+  /** gpg's whole standard input, instead of inheriting the shim's. */
+  stdin?: Buffer;
+  /** Called once gpg has been started. */
+  onSpawn?: () => void;
 }
 
 function isOpen(fd: number): boolean {
@@ -27,8 +31,8 @@ function isOpen(fd: number): boolean {
 
 // Node passes a descriptor above 2 to the child only when it is listed at its own index in `stdio`; 'ignore' at
 // index ≥ 3 leaves that descriptor closed in the child, exactly as it would be without the shim.
-function stdioFor(extraFds: readonly number[], pipeStdout: boolean): StdioOptions {
-  const stdio: (number | 'ignore' | 'pipe')[] = [0, pipeStdout ? 'pipe' : 1, 2];
+function stdioFor(extraFds: readonly number[], pipeStdin: boolean, pipeStdout: boolean): StdioOptions {
+  const stdio: (number | 'ignore' | 'pipe')[] = [pipeStdin ? 'pipe' : 0, pipeStdout ? 'pipe' : 1, 2];
   const max = Math.max(2, ...extraFds);
   for (let fd = 3; fd <= max; fd++) stdio.push(extraFds.includes(fd) && isOpen(fd) ? fd : 'ignore');
   return stdio;
@@ -37,10 +41,18 @@ function stdioFor(extraFds: readonly number[], pipeStdout: boolean): StdioOption
 /** Runs gpg to completion, forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT to it while it runs. */
 export function runGpg(gpg: string, argv: readonly string[], options: RunGpgOptions): Promise<GpgExit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(gpg, argv, { stdio: stdioFor(options.extraFds, options.stdout !== undefined), argv0: 'gpg' });
+    const child = spawn(gpg, argv, {
+      stdio: stdioFor(options.extraFds, options.stdin !== undefined, options.stdout !== undefined),
+      argv0: 'gpg',
+    });
+    if (options.stdin && child.stdin) {
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(options.stdin);
+    }
     const stopForwarding = onSignal((signal) => {
       child.kill(signal);
     });
+    if (child.pid !== undefined) options.onSpawn?.();
     if (options.stdout && child.stdout) {
       const sink = options.stdout;
       child.stdout.on('data', (chunk: Buffer) => {

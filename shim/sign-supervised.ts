@@ -2,6 +2,7 @@
 // the spooled bytes. Then report what happened.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
+import { faultPoint } from '../protocol/fault-point.js';
 import { PROTOCOL_VERSION, type SignRequest } from '../protocol/messages.js';
 import type { Classification } from './argv/types.js';
 import type { Backend, SignOutcome } from './backends/backend.js';
@@ -73,11 +74,22 @@ export async function signSupervised(
     const { sign, precheck } = backend();
     const problem = precheck?.({ argv, classification: c, env: process.env });
     if (problem) throw new ShimError('reported', problem);
-    if (c.signs === 'data') spool = await spoolInputs(c.args);
+    // gpg reads a --passphrase-fd 0 line at start-up, before any data on standard input.
+    const takeStdinLine = c.fds.passphrase === 0 && (c.args.length === 0 || c.args.includes('-'));
+    if (c.signs === 'data') spool = await spoolInputs(c.args, { takeStdinLine });
     const request = buildRequest(argv, c, settings, spool);
+    faultPoint('shim.before-connect');
     client = await GateClient.connect(socketPath, settings.timeoutMs);
     await client.decide(request, settings.timeoutMs);
-    const outcome = await sign({ argv, classification: c, spoolPath: spool?.path ?? null, env: process.env });
+    faultPoint('shim.after-proceed');
+    const outcome = await sign({
+      argv,
+      classification: c,
+      spoolPath: spool?.path ?? null,
+      env: process.env,
+      stdinLine: spool?.stdinLine ?? null,
+    });
+    faultPoint('shim.after-gpg');
     const warning = await client.report({
       v: PROTOCOL_VERSION,
       type: 'sign-result',

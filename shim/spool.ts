@@ -15,8 +15,13 @@ export interface Spool {
   sha256: string;
   size: number;
   inputs: { name: string; size: number }[];
+  /** With `takeStdinLine`: the first line of standard input (newline included), which is not data. */
+  stdinLine: Buffer | null;
   remove(): void;
 }
+
+/** gpg reads a --passphrase-fd line byte by byte and grows its buffer; a line longer than this is not a passphrase. */
+const MAX_STDIN_LINE = 64 * 1024;
 
 const READ_CHUNK = 1024 * 1024;
 
@@ -42,8 +47,10 @@ function spoolError(err: NodeJS.ErrnoException): ShimError {
 /**
  * Copies the inputs (files in order, `-` or none = standard input) into a new 0600 file in a fresh 0700 directory,
  * hashing them on the way. Memory stays bounded by the stream buffers whatever the size.
+ * `takeStdinLine`: standard input starts with a line that is not data (gpg's `--passphrase-fd 0`, read at start-up
+ * before the data); it is set aside, neither hashed nor spooled.
  */
-export async function spoolInputs(args: readonly string[]): Promise<Spool> {
+export async function spoolInputs(args: readonly string[], options: { takeStdinLine?: boolean } = {}): Promise<Spool> {
   let dir: string;
   try {
     dir = mkdtempSync(join(tmpdir(), 'gpg-gate-spool-'));
@@ -57,18 +64,32 @@ export async function spoolInputs(args: readonly string[]): Promise<Spool> {
   const outError = new Promise<never>((_, reject) => out.once('error', reject));
   outError.catch(() => undefined);
   const inputs: { name: string; size: number }[] = [];
+  const line: Buffer[] | null = options.takeStdinLine ? [] : null;
+  let lineDone = !options.takeStdinLine;
+  let lineLength = 0;
   try {
     for (const name of args.length === 0 ? ['-'] : args) {
       const stream: Readable = name === '-' ? process.stdin : createReadStream(name, { highWaterMark: READ_CHUNK });
       let size = 0;
       try {
         for await (const chunk of stream) {
-          const buf = chunk as Buffer;
+          let buf = chunk as Buffer;
+          if (name === '-' && !lineDone && line) {
+            const nl = buf.indexOf(0x0a);
+            line.push(nl < 0 ? buf : buf.subarray(0, nl + 1));
+            lineLength += nl < 0 ? buf.length : nl + 1;
+            if (lineLength > MAX_STDIN_LINE)
+              throw new ShimError('setup', 'the passphrase line on standard input is too long');
+            if (nl < 0) continue;
+            lineDone = true;
+            buf = buf.subarray(nl + 1);
+          }
           hash.update(buf);
           size += buf.length;
           if (!out.write(buf)) await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), outError]);
         }
       } catch (err) {
+        if (err instanceof ShimError) throw err;
         if (out.errored) throw spoolError(out.errored);
         throw inputError(name, err as NodeJS.ErrnoException);
       }
@@ -87,6 +108,7 @@ export async function spoolInputs(args: readonly string[]): Promise<Spool> {
     sha256: hash.digest('hex'),
     size: inputs.reduce((n, i) => n + i.size, 0),
     inputs,
+    stdinLine: line && Buffer.concat(line),
     remove,
   };
 }

@@ -10,6 +10,11 @@ export interface SignJob {
   spoolPath: string | null;
   /** The environment of the shim (GNUPGHOME, GPG_GATE_KEY, …). */
   env: NodeJS.ProcessEnv;
+  /**
+   * What gpg reads from its standard input before the data: the passphrase line of `--passphrase-fd 0` when the data
+   * is on standard input too (the spool has taken the rest). Secret; null otherwise.
+   */
+  stdinLine: Buffer | null;
 }
 
 export interface SignOutcome {
@@ -29,5 +34,5 @@ export interface Backend {
    * Refuses, before the commitment point, a call the backend would refuse after it (an option it cannot honour, a
    * missing key file). On refusal it has written gpg's messages itself and returns the reason (for the log); else null.
    */
-  precheck?: (job: Omit<SignJob, 'spoolPath'>) => string | null;
+  precheck?: (job: Omit<SignJob, 'spoolPath' | 'stdinLine'>) => string | null;
 }

@@ -1,6 +1,7 @@
 // The gnupg backend: the real gpg signs the spooled bytes, its output going exactly where gpg would have put it.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { faultPoint } from '../../protocol/fault-point.js';
 import type { Classification } from '../argv/types.js';
 import { runGpg } from '../run-gpg.js';
 import type { Backend, SignJob, SignOutcome } from './backend.js';
@@ -45,6 +46,8 @@ async function signWithGnupg(gpg: string, job: SignJob): Promise<SignOutcome> {
   const argv = job.spoolPath === null ? [...job.argv] : delegateArgv(job.argv, c, job.spoolPath);
   const exit = await runGpg(gpg, argv, {
     extraFds: c.extraFds,
+    onSpawn: () => faultPoint('shim.gpg-running'),
+    ...(job.stdinLine ? { stdin: job.stdinLine } : {}),
     ...(toStdout
       ? {
           stdout: (chunk: Buffer) => {

@@ -107,16 +107,17 @@ describe('passphrases, as gpg takes them', () => {
     expect(r.status.at(-1)).toBe('FAILURE sign 67108949');
   });
 
-  it('--passphrase-fd 0 with the data on stdin: refused (gpg would read the passphrase from the data)', async () => {
+  it('--passphrase-fd 0 with the data on stdin: the first line is the passphrase, the rest the data, as gpg reads them', async () => {
     const r = await runShim({
       args: ['--passphrase-fd', '0', ...pass],
       cwd: work,
       env: env(),
       input: `${TEST_PASSPHRASE}\n${DATA}`,
     });
-    expect(r.code).toBe(2);
-    expect(r.stdout.length).toBe(0);
-    expect(r.stderr).toMatch(/--passphrase-fd 0 with the data on standard input is not supported/);
+    expect(r.code, r.stderr).toBe(0);
+    expect(verifyDetached(r.stdout)).toBe(true);
+    // The supervisor approved the digest of the data alone: the passphrase line is neither hashed nor signed.
+    expect(server.requests.at(-1)?.sha256).toBe(sha256(Buffer.from(DATA)));
   });
 });
 
@@ -236,7 +237,7 @@ describe('precheck (for the shim to call before the gate)', () => {
   const precheck = () =>
     (
       createRequire(import.meta.url)(join(shimDir, 'gpg-gate-openpgp.cjs')) as {
-        precheck: (job: Omit<SignJob, 'spoolPath'>) => string | null;
+        precheck: (job: Omit<SignJob, 'spoolPath' | 'stdinLine'>) => string | null;
       }
     ).precheck;
   const job = (argv: string[], extra: NodeJS.ProcessEnv = {}) => {

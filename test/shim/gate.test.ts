@@ -288,6 +288,20 @@ describe('descriptors', () => {
     expect(verifyDetached(r.stdout, PAYLOAD)).toBe(true);
   });
 
+  it('--passphrase-fd 0 with the data on stdin: gpg gets the passphrase line, the data alone is hashed and signed', async () => {
+    server = await startGateServer('proceed');
+    const k = home.keys.passphrase;
+    const args = ['--batch', '--pinentry-mode', 'loopback', '--passphrase-fd', '0', '-bsau', k.fingerprint];
+    const r = await run(shimPath, args, { env: env(), input: `${TEST_PASSPHRASE}\n${PAYLOAD}`, cwd: work });
+    expect(r.code, r.stderr.toString()).toBe(0);
+    expect(verifyDetached(r.stdout, PAYLOAD)).toBe(true);
+    expect(server.requests[0]).toMatchObject({ sha256: sha256(PAYLOAD), size: PAYLOAD.length });
+    // The same input given to the real gpg directly signs the same data.
+    const direct = spawnSync('gpg', args, { env: home.env, input: `${TEST_PASSPHRASE}\n${PAYLOAD}` });
+    expect(direct.status).toBe(0);
+    expect(verifyDetached(direct.stdout, PAYLOAD)).toBe(true);
+  });
+
   it('a refusal writes FAILURE to the caller’s status fd', async () => {
     server = await startGateServer('abort');
     const r = await run(shimPath, ['--status-fd=7', '-bsau', home.keys.ed25519.fingerprint], {

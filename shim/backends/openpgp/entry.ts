@@ -69,7 +69,7 @@ function checkCall(c: Classification, options: OptionVerdict): SignMode {
  * Whether this backend would refuse the call, before anything is spooled or asked: the shim can call it ahead of
  * the gate so that a call this backend cannot make fails before the commitment point. Returns the message, or null.
  */
-export function precheck(job: Omit<SignJob, 'spoolPath'>): string | null {
+export function precheck(job: Omit<SignJob, 'spoolPath' | 'stdinLine'>): string | null {
   const c = job.classification;
   try {
     checkCall(c, judgeOptions(c, job.argv, job.env));
@@ -148,7 +148,7 @@ export const sign: SignFunction = async (job: SignJob): Promise<SignOutcome> => 
     const spoolPath = job.spoolPath;
     if (spoolPath === null) throw unsupported('signing without the data spooled is not supported');
     const dataOnStdin = c.args.length === 0 || c.args.includes('-');
-    const pass = readPassphrase(c, dataOnStdin);
+    const pass = readPassphrase(c, dataOnStdin, job.stdinLine);
     for (const e of pass.errors) reporter.error(e);
     const ring = await readKeyRing(job.env);
     await signWithKeyRing(

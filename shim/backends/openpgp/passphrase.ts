@@ -11,16 +11,19 @@ export interface PassphraseRead {
   errors: string[];
 }
 
-export function readPassphrase(c: Classification, dataOnStdin: boolean): PassphraseRead {
+export function readPassphrase(c: Classification, dataOnStdin: boolean, stdinLine: Buffer | null): PassphraseRead {
   const fd = c.fds.passphrase;
   if (fd !== null && c.passphraseFile !== null) {
     // gpg keeps whichever came last; the classification does not say which that was.
     throw unsupported('--passphrase-fd together with --passphrase-file is not supported');
   }
   if (fd !== null) {
-    // The shim has already read standard input as the data to sign; gpg would have read the passphrase first.
-    if (fd === 0 && dataOnStdin)
-      throw unsupported('--passphrase-fd 0 with the data on standard input is not supported');
+    // The shim read standard input as the data to sign, setting aside the first line, which gpg reads first.
+    if (fd === 0 && dataOnStdin) {
+      if (stdinLine === null) throw unsupported('--passphrase-fd 0 with the data on standard input is not supported');
+      const text = stdinLine.toString('utf8');
+      return { passphrase: text.endsWith('\n') ? text.slice(0, -1) : text, errors: [] };
+    }
     return { passphrase: readLineFromFd(fd), errors: [] };
   }
   if (c.passphraseFile !== null) {
