@@ -1,0 +1,142 @@
+// The real dgit, offline: `dgit push-source` of a tiny native package to a distro configured like dgit's own test
+// suite does it (archive queries from files, the dgit git server a local bare repository, dput a recording script).
+// dgit signs its tags, verifies them, pushes, then runs debsign — all through the gate, as one job whose commit step
+// runs once, at dgit's first tag.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir, type TempDir } from '../helpers/gate-run.js';
+import { requireTool } from '../helpers/require-tool.js';
+import { testKeys } from '../helpers/test-keys.js';
+import { debsignArgv } from './support/debsign.js';
+import { matching } from './support/matchers.js';
+import { PACKAGE, VERSION, writeSourceTree } from './support/debian-source.js';
+import { explain, runJob } from './support/gate-job.js';
+import { exportKeyring, gpgv, validSigner } from './support/gpgv.js';
+import { isolatedGitEnv } from './support/isolated-git.js';
+import { signingModes, type SigningSetup } from './support/signing-modes.js';
+
+const DISTRO = 'gpg-gate-test';
+const SENTINEL = 'stdin-is-not-for-gpg\n';
+
+// Everything dgit would reach over the network, as local files (see dgit's test-dummy distro).
+function distroConfig(dir: string): string {
+  return `[dgit-distro "${DISTRO}"]
+  archive-query = dummycat:${dir}/archive-query
+  mirror = file://${dir}/mirror/
+  git-url = ${dir}/dgit-repos
+  git-host = dgit-repos.invalid
+  git-check = true
+  policy-query-supported-ssh = false
+  upload-host = ${DISTRO}
+`;
+}
+
+describe.each(signingModes())('dgit push-source under gpg-gate run, $name', ({ setup: makeSetup }) => {
+  const key = testKeys().ed25519;
+  let t: TempDir;
+  let setup: SigningSetup;
+
+  beforeAll(() => {
+    t = tempDir('gpg-gate-e2e-dgit-');
+    setup = makeSetup();
+  });
+  afterAll(() => {
+    setup.cleanup();
+    t.cleanup();
+  });
+
+  it('signs the tags first (the commitment point), then debsign; one commit step; the upload verifies', async (ctx) => {
+    requireTool(ctx, 'dgit', 'is the client under test');
+    requireTool(ctx, 'debsign', 'dgit signs the .changes with it');
+    requireTool(ctx, 'gpgv', 'verifies the upload');
+    for (const d of ['archive-query', 'mirror', 'dgit-repos', 'uploads']) mkdirSync(t.path(d));
+    execFileSync('git', ['init', '-q', '--bare', t.path('dgit-repos', `${PACKAGE}.git`)]);
+    const dput = t.path('dput');
+    writeFileSync(dput, `#!/bin/sh\necho "$@" > ${t.path('uploads', 'dput-args')}\ncp "$2" ${t.path('uploads')}/\n`, {
+      mode: 0o755,
+    });
+    const env = isolatedGitEnv(t.dir, { name: 'gpg-gate test', email: key.email }, distroConfig(t.dir));
+    const tree = writeSourceTree(t.dir, key.userId);
+    for (const args of [
+      ['init', '-q'],
+      ['add', '.'],
+      ['commit', '-q', '-m', 'hello-gate 1.0'],
+    ]) {
+      execFileSync('git', args, { cwd: tree, env });
+    }
+
+    const dgit = [
+      'dgit',
+      '-d',
+      DISTRO,
+      `-k${key.fingerprint}`,
+      `--dput=${dput}`,
+      '--clean=none',
+      'push-source',
+      '--new',
+    ];
+    const r = await runJob({
+      dir: t.dir,
+      name: 'dgit-push',
+      command: ['sh', '-c', `${dgit.join(' ')} && timeout 5 head -c ${SENTINEL.length} > ../stdin-left-over`],
+      cwd: tree,
+      setup,
+      env,
+      stdinKeptOpenWith: SENTINEL,
+      timeoutMs: 60_000,
+    });
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.status.outcome).toBe('succeeded');
+    expect(readFileSync(t.path('stdin-left-over'), 'utf8')).toBe(SENTINEL);
+
+    // dgit's tag signing (push_mktags): one call per tag file, in dgit's own order (10.x: tag.tmp first).
+    const tagArgv = ['--detach-sign', '--armor', '-u', key.fingerprint, matching(/\/\.git\/dgit\/tag(-dgit)?\.tmp$/)];
+    const changes = `${PACKAGE}_${VERSION}_source.changes`;
+    const listed = readFileSync(t.path('uploads', changes), 'utf8');
+    const signedFiles = [
+      `${PACKAGE}_${VERSION}.dsc`,
+      ...(/_source\.buildinfo$/m.test(listed) ? [`${PACKAGE}_${VERSION}_source.buildinfo`] : []),
+      changes,
+    ];
+    const signatures = r.status.signatures;
+    expect(signatures.map((s) => [s.argv, s.state])).toEqual([
+      [tagArgv, 'signed'],
+      [tagArgv, 'signed'],
+      ...signedFiles.map((f) => [debsignArgv(key.fingerprint, f), 'signed']),
+    ]);
+    expect(new Set(signatures.slice(0, 2).map((s) => basename(s.argv.at(-1)!)))).toEqual(
+      new Set(['tag.tmp', 'tag-dgit.tmp']),
+    );
+
+    // The commit step once, at dgit's first tag: the point after which dgit itself says "use a new version number".
+    expect(r.hookCalls).toHaveLength(1);
+    expect(r.hookCalls[0]).toMatchObject({ job: r.job, attempt: 1, request: { argv: signatures[0]!.argv } });
+    const events = r.records.map((e) => e.event);
+    expect(events.filter((e) => e === 'commit-requested')).toHaveLength(1);
+    expect(events.indexOf('committed')).toBeLessThan(events.indexOf('signed'));
+
+    // dgit verified its own tags through the shim (git verify-tag → gpg --verify, passed through).
+    const verifies = r.gpgCalls.filter((c) => c.argv.includes('--verify'));
+    expect(verifies.length).toBeGreaterThanOrEqual(2);
+    expect(verifies.every((c) => c.decision === 'passthrough' && c.exit === 0)).toBe(true);
+
+    // What reached the "archive": dput got the signed .changes, and the dgit repo holds the signed tags.
+    expect(readFileSync(t.path('uploads', 'dput-args'), 'utf8').trim()).toBe(`${DISTRO} ../${changes}`);
+    const keyring = exportKeyring(setup.commandHome, t.path('keyring.gpg'));
+    for (const f of [t.path('uploads', changes), t.path(`${PACKAGE}_${VERSION}.dsc`)]) {
+      expect(validSigner(gpgv(keyring, [f], env)), f).toBe(key.fingerprint);
+    }
+    const bare = t.path('dgit-repos', `${PACKAGE}.git`);
+    const tags = execFileSync('git', ['tag', '-l'], { cwd: bare, env, encoding: 'utf8' }).split('\n').filter(Boolean);
+    expect(tags.sort()).toEqual([`${DISTRO}/${VERSION}`, `archive/${DISTRO}/${VERSION}`].sort());
+    for (const tag of tags) {
+      execFileSync('git', ['verify-tag', tag], {
+        cwd: bare,
+        env: { ...env, GNUPGHOME: setup.commandHome.dir },
+        stdio: 'ignore',
+      });
+    }
+  });
+});
