@@ -3,6 +3,7 @@
 // fail closed.
 import { closeSync, constants, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { dieNow, faultPoint } from '../protocol/fault-point.js';
 import { HarnessError, describeError } from './harness-error.js';
 import { RECORD_VERSION, type JobRecord, type JournalBody } from './records.js';
 
@@ -57,12 +58,6 @@ function fsyncDirectory(dir: string): void {
   }
 }
 
-/** Test-only fault injection (docs/protocol.md "Fault injection"): GPG_GATE_FAULT=journal:EVENT fails that write. */
-function injectedFault(event: string): boolean {
-  const fault = process.env.GPG_GATE_FAULT;
-  return fault !== undefined && fault.split(',').includes(`journal:${event}`);
-}
-
 export class Journal {
   private broken: string | null = null;
 
@@ -109,8 +104,14 @@ export class Journal {
     const record = { v: RECORD_VERSION, seq: this.seq + 1, time: new Date().toISOString(), job: this.job, ...body };
     const line = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
     try {
-      if (injectedFault(body.event)) {
-        throw Object.assign(new Error('no space left on device (injected by GPG_GATE_FAULT)'), { code: 'ENOSPC' });
+      // Test-only fault points (docs/protocol.md §12): die or pause around the write, or make it fail.
+      const fault = faultPoint(`journal.before.${body.event}`);
+      if (fault === 'enospc') {
+        throw Object.assign(new Error('no space left on device (injected by GPG_GATE_TEST_FAULT)'), { code: 'ENOSPC' });
+      }
+      if (fault === 'torn') {
+        writeSync(this.fd, line.subarray(0, line.length >> 1));
+        dieNow();
       }
       const written = writeSync(this.fd, line);
       if (written !== line.length) {
@@ -122,6 +123,7 @@ export class Journal {
       throw new HarnessError('journal', `cannot write to the journal ${this.path}: ${this.broken}`, { cause: err });
     }
     this.seq += 1;
+    faultPoint(`journal.after.${body.event}`);
     return record as JobRecord;
   }
 

@@ -1,6 +1,7 @@
 // The client side of the gate protocol (docs/protocol.md): connect, send the request, block until the decision,
 // report the result. Any failure before an explicit "proceed" is a refusal: no signature.
 import { createConnection, type Socket } from 'node:net';
+import { faultPoint } from '../protocol/fault-point.js';
 import { FrameDecoder, type Frame } from '../protocol/framing.js';
 import { encodeMessage } from '../protocol/framing.js';
 import type { Decision, ServerMessage, SignRequest, SignResult } from '../protocol/messages.js';
@@ -104,7 +105,8 @@ export class GateClient {
 
   /** Sends the request and blocks until the supervisor decides. Only a well-formed `proceed` returns normally. */
   async decide(request: SignRequest, timeoutMs: number): Promise<Decision> {
-    this.socket.write(encodeMessage(request));
+    // The callback runs once the request is handed to the kernel (a test-only fault point, docs/protocol.md §12).
+    this.socket.write(encodeMessage(request), () => faultPoint('shim.after-request'));
     const reply = await this.next(timeoutMs, 'decision');
     if (reply.type === 'error')
       throw new ShimError('refused', `the supervisor reported ${reply.code}: ${reply.message}`);

@@ -210,8 +210,9 @@ describe('run on an existing journal', () => {
     await waitFor(() => existsSync(hookPid), 10_000, 'the hook');
     expect(journalStatus(path).outcome).toBe('running');
     g.child.kill('SIGKILL');
-    await g.done;
+    // The hook (its own session) holds the supervisor's stderr: end it first, or `done` waits for its sleep.
     process.kill(-Number(readFileSync(hookPid, 'utf8')), 'SIGKILL');
+    await g.done;
     const s = journalStatus(path);
     expect(s).toMatchObject({ outcome: 'unknown', supervisor: { alive: false } });
     const r = await runGate(['run', '--journal', path, '--auto-commit', '--', 'true']);
@@ -250,7 +251,7 @@ describe('a journal that cannot be written: fail closed', () => {
     const file = t.path(`fault-${event}`);
     writeFileSync(file, event);
     const r = await runGate(['run', '--journal', path, '--retries', '2', '--on-commit', hook, '--', ...sign(file)], {
-      env: { ...home.env, GPG_GATE_FAULT: `journal:${event}` },
+      env: { ...home.env, GPG_GATE_TEST_FAULT: `journal.before.${event}:enospc`, GPG_GATE_TEST_FAULT_DIR: t.dir },
     });
     return { r, path, signed: existsSync(`${file}.asc`) };
   }
