@@ -1,28 +1,12 @@
 // Ground truth for the classifier: runs the real gpg on an argv exactly as given (nothing added) and observes whether
-// it created a signature.
-//
-// The observation: every signature gpg 2.2 makes (data signatures, certifications, self-signatures of new keys and
-// user ids, revocations) is made by gpg-agent's PKSIGN command, because the secret keys live only in the agent. The
-// throwaway home's gpg-agent.conf logs the agent's IPC (`log-file`, `debug ipc`), and "gpg signed" means "a
-// `<- PKSIGN` line appeared in the agent log during the call". This needs no change to gpg's argv, environment or
-// config files, so it observes exactly the call the classifier judged. Each worker has its own home and agent and
-// runs one gpg at a time; the home is restored from a snapshot after each call (key commands change the keyring).
+// it created a signature, in gpg-agent's PKSIGN log (test/helpers/agent-sign-log.ts). Each worker has its own home
+// and agent and runs one gpg at a time; the home is restored from a snapshot after each call (key commands change
+// the keyring).
 import { spawn } from 'node:child_process';
-import {
-  appendFileSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AgentSignLog } from '../helpers/agent-sign-log.js';
 import { cleanEnv, killAgent, makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
 import { TEST_PASSPHRASE } from '../helpers/test-keys.js';
 
@@ -61,14 +45,13 @@ export class GpgWorker {
   /** An empty GnuPG home: GNUPGHOME for calls that must find the keys through --homedir. */
   readonly emptyHome: string;
   private readonly snapshot: string;
-  private readonly log: string;
+  private readonly log: AgentSignLog;
   /** Home paths gpg may have started an agent for. */
   private readonly agentHomes = new Set<string>();
 
   constructor() {
     this.home = makeGnupgHome();
-    this.log = join(this.home.dir, 'agent.log');
-    appendFileSync(join(this.home.dir, 'gpg-agent.conf'), `log-file ${this.log}\ndebug ipc\n`);
+    this.log = new AgentSignLog(this.home.dir);
     this.snapshot = mkdtempSync(join(tmpdir(), 'gpg-gate-argv-snapshot-'));
     cpSync(this.home.dir, this.snapshot, {
       recursive: true,
@@ -116,14 +99,6 @@ export class GpgWorker {
     cpSync(this.snapshot, this.home.dir, { recursive: true });
   }
 
-  private logSize(): number {
-    try {
-      return statSync(this.log).size;
-    } catch {
-      return 0;
-    }
-  }
-
   /**
    * Sets up the home and a fresh working directory for `call`, runs `judge` there (the classifier, with the same
    * environment and files gpg will see), then, if `observe`, runs gpg and reports what it did.
@@ -159,14 +134,12 @@ export class GpgWorker {
       }
       const judged = judge(cwd, env);
       if (!observe) return { judged, observed: null };
-      const before = this.logSize();
+      const before = this.log.mark();
       const result = await spawnGpg(call.argv, { cwd, env, stdin: call.stdin, timeoutMs });
-      // No log yet: the agent never started, so it made no signature.
-      const after = existsSync(this.log) ? readFileSync(this.log).subarray(before).toString('utf8') : '';
       const files = new Map<string, number>();
       for (const name of readdirSync(cwd, { recursive: true, encoding: 'utf8' }))
         files.set(name, statSync(join(cwd, name)).size);
-      return { judged, observed: { ...result, signatures: (after.match(/<- PKSIGN/g) ?? []).length, files } };
+      return { judged, observed: { ...result, signatures: this.log.signaturesSince(before), files } };
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
