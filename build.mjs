@@ -26,6 +26,7 @@ const targets = [
   { entry: 'harness/cli.ts', out: 'gpg-gate.js', format: 'esm', executable: true },
   { entry: 'test-keys/generate.ts', out: 'generate-keys.js', format: 'esm' },
   { entry: 'shim/argv/generate-option-table.ts', out: 'generate-option-table.js', format: 'esm' },
+  { entry: 'demo/main.ts', out: 'demo.js', format: 'esm' },
 ];
 
 export async function buildAll() {
