@@ -10,6 +10,13 @@ import { installShim } from './install-shim.js';
 import { EXIT_NOTHING_COMMITTED, Job } from './job.js';
 import { checkJobId, defaultJournal, newJobId, shimDir } from './paths.js';
 import { RECORD_VERSION, type EventLine } from './records.js';
+import {
+  describeSigner,
+  keyReachableWarning,
+  openSigner,
+  signerOptions,
+  type SignerFlags,
+} from './signer/open-signer.js';
 import { journalStatus } from './status.js';
 import { Timeline } from './timeline.js';
 
@@ -36,7 +43,7 @@ function seconds(min: number, inclusive: boolean) {
   };
 }
 
-interface RunOptions {
+interface RunOptions extends SignerFlags {
   onCommit?: string;
   autoCommit?: boolean;
   eventsFd?: number;
@@ -60,6 +67,7 @@ async function run(command: string[], opts: RunOptions): Promise<number> {
   }
   if (opts.quiet && opts.json) throw new HarnessError('usage', '--quiet and --json exclude each other');
   const job = opts.job === undefined ? newJobId() : checkJobId(opts.job);
+  const signing = signerOptions(opts);
   const timeline = new Timeline(stderrLine);
   const note = (text: string) => (opts.quiet || opts.json ? stderrLine(`gpg-gate: ${text}`) : timeline.note(text));
   const events = opts.eventsFd === undefined ? null : new EventStream(writableFd(opts.eventsFd, '--events-fd'), note);
@@ -87,6 +95,10 @@ async function run(command: string[], opts: RunOptions): Promise<number> {
     );
   }
   try {
+    // The key is read (and unlocked) once, before anything runs: a key that cannot sign is a usage error.
+    const signer = signing && { signer: await openSigner(signing), description: describeSigner(signing) };
+    const reachable = signing && keyReachableWarning(signing);
+    if (reachable) note(reachable);
     const result = await new Job({
       command,
       job,
@@ -101,6 +113,7 @@ async function run(command: string[], opts: RunOptions): Promise<number> {
       shimDir: shimDir(),
       eventsFd: opts.eventsFd ?? null,
       decisionsFd: opts.decisionsFd ?? null,
+      signer,
       announce,
       note,
     }).run();
@@ -146,6 +159,16 @@ function program(): Command {
         .default(600),
     )
     .option('--socket <path>', 'where to listen (default: a fresh 0700 directory)')
+    .option('--sign-in-supervisor', 'the supervisor makes the signatures; the build environment never holds the key')
+    .addOption(
+      new Option('--backend <name>', 'how the supervisor signs (with --sign-in-supervisor)').choices([
+        'gnupg',
+        'openpgp',
+      ]),
+    )
+    .option('--gnupghome <dir>', '--backend gnupg: the GNUPGHOME holding the signing key')
+    .option('--key <file>', '--backend openpgp: the secret key file, read and unlocked once at start-up')
+    .option('--passphrase-file <file>', "the signing key's passphrase (first line), for either backend")
     .option('--quiet', 'print nothing but errors')
     .option('--json', 'print every event as a JSON line on stderr instead of the timeline')
     .action(async (command: string[], opts: RunOptions) => {

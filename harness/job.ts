@@ -14,7 +14,10 @@ import { identify } from './liveness.js';
 import type { EventLine, JobOptionsRecord, JournalBody, Outcome, RecordedRequest } from './records.js';
 import { RECORD_VERSION } from './records.js';
 import { GateServer, type GateHandler, type GateSession, type SessionDecision } from './server.js';
+import { refusalFor } from './signer/request-check.js';
+import type { Signer, SignerDescription } from './signer/signer.js';
 import { prepareSocket } from './socket-location.js';
+import { SupervisorSigning } from './supervisor-signing.js';
 import { deriveStatus } from './status.js';
 import { TokenTable } from './tokens.js';
 
@@ -36,6 +39,8 @@ export interface JobOptions {
   shimDir: string;
   eventsFd: number | null;
   decisionsFd: number | null;
+  /** --sign-in-supervisor: the supervisor's signer (the command gets GPG_GATE_BACKEND=supervisor); null otherwise. */
+  signer?: { signer: Signer; description: SignerDescription } | null;
   /** Receives every event after it is journaled (events descriptor, timeline, JSON). */
   announce: (line: EventLine) => void;
   /** Diagnostics that are not events. */
@@ -237,6 +242,7 @@ export class Job implements GateHandler {
       journal: o.journal,
       eventsFd: o.eventsFd,
       decisionsFd: o.decisionsFd,
+      ...(o.signer ? { signer: o.signer.description } : {}),
     };
   }
 
@@ -292,6 +298,8 @@ export class Job implements GateHandler {
         GPG_GATE_SOCKET: this.server?.path ?? '',
         GPG_GATE_TOKEN: token,
         GPG_GATE_JOB: this.job,
+        // The build environment signs through the supervisor and is given no key of its own.
+        ...(this.options.signer ? { GPG_GATE_BACKEND: 'supervisor', GPG_GATE_KEY: undefined } : {}),
       },
       extendEnv: true,
       reject: false,
@@ -351,6 +359,17 @@ export class Job implements GateHandler {
     if (a === null || a.n !== attemptNumber || a.over) return null;
     a.inflight += 1;
     return new Session(this, a, request);
+  }
+
+  /** Why this job will not serve the request at all (its backend, or what it asks the supervisor to sign). */
+  unfitRequest(request: SignRequest): string | null {
+    return refusalFor(request, this.options.signer != null);
+  }
+
+  /** The supervisor's part for a request it signs itself (--sign-in-supervisor), else undefined. */
+  supervisorSigning(a: Attempt, request: SignRequest): SupervisorSigning | undefined {
+    const signer = this.options.signer?.signer;
+    return signer ? new SupervisorSigning(this, a.n, request, signer) : undefined;
   }
 
   onClientError(code: string, message: string): void {
@@ -425,6 +444,7 @@ export class Job implements GateHandler {
 /** One signing request, from sign-request to ack (or loss). */
 class Session implements GateSession {
   private readonly recorded: RecordedRequest;
+  readonly payload: SupervisorSigning | undefined;
 
   constructor(
     private readonly job: Job,
@@ -432,6 +452,7 @@ class Session implements GateSession {
     private readonly request: SignRequest,
   ) {
     this.recorded = withoutToken(request);
+    this.payload = request.payload ? job.supervisorSigning(a, request) : undefined;
   }
 
   private refuse(reason: string): SessionDecision {
@@ -454,9 +475,9 @@ class Session implements GateSession {
       return { decision: 'abort', reason: `the supervisor cannot journal: ${describeError(err)}` };
     }
     if (a.abortReason() !== null) return this.refuse(`this attempt was aborted: ${a.abortReason()}`);
-    if (request.backend === 'supervisor' || request.payload) {
-      return this.refuse('signing in the supervisor is not enabled for this job');
-    }
+    // Before the commit step: a request this job cannot serve (key signatures in --sign-in-supervisor mode, say).
+    const unfit = this.job.unfitRequest(request);
+    if (unfit !== null) return this.refuse(unfit);
     if (!this.job.isCommitted()) {
       const verdict = await this.job.commitOnce(a, request.id, recorded);
       if (verdict.kind !== 'committed') return this.refuse(`commit step: ${verdict.message}`);
@@ -473,12 +494,19 @@ class Session implements GateSession {
   }
 
   result(result: SignResult): void {
+    // Signed in the supervisor: `signed` was recorded, with the supervisor's own digest, before the output left it.
+    if (this.payload) return;
     const { v: _v, type: _type, ...fields } = result;
     this.job.journalEvent({ event: 'signed', attempt: this.a.n, ...fields });
     if (result.exit === 0) this.job.countSignature();
   }
 
   lost(reason: string): void {
+    // Signed in the supervisor, nothing can be lost: either `signed` is on record, or no signature left it.
+    if (this.payload) {
+      if (!this.payload.released) this.payload.refused(reason);
+      return;
+    }
     this.job.journalEventBestEffort({ event: 'sign-unreported', attempt: this.a.n, id: this.request.id, reason });
   }
 

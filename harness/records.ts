@@ -2,6 +2,7 @@
 // --events-fd line. Field by field in docs/protocol.md ("Journal and events"). Never holds the token.
 import type { SignRequest, SignResult } from '../protocol/messages.js';
 import type { ProcessIdentity } from './liveness.js';
+import type { SignerDescription } from './signer/signer.js';
 
 export const RECORD_VERSION = 1;
 
@@ -25,6 +26,8 @@ export interface JobOptionsRecord {
   journal: string;
   eventsFd: number | null;
   decisionsFd: number | null;
+  /** --sign-in-supervisor: how the supervisor signs (absent otherwise). */
+  signer?: SignerDescription;
 }
 
 interface Started {

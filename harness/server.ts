@@ -14,6 +14,7 @@ import {
 } from '../protocol/messages.js';
 import { parseClientMessage } from '../protocol/validate.js';
 import { HarnessError, describeError } from './harness-error.js';
+import { PayloadExchange, type PayloadSigning } from './payload-exchange.js';
 import type { SocketLocation } from './socket-location.js';
 import type { TokenTable } from './tokens.js';
 
@@ -32,6 +33,8 @@ export interface GateSession {
   lost(reason: string): void;
   /** Called exactly once, when the server is done with this request. */
   finish(): void;
+  /** Backend `supervisor` (§6.2): signs the payload after proceed. Only a session that has it may proceed with one. */
+  payload?: PayloadSigning | undefined;
 }
 
 export interface GateHandler {
@@ -129,7 +132,8 @@ function closeWith(socket: Socket, message: ServerMessage): void {
   setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
 }
 
-type State = 'request' | 'deciding' | 'signing' | 'done';
+/** `payload`: backend supervisor, from proceed to sign-done (the exchange owns the stream); then `signing`. */
+type State = 'request' | 'deciding' | 'payload' | 'signing' | 'done';
 
 class Connection {
   private state: State = 'request';
@@ -137,6 +141,7 @@ class Connection {
   private timer: NodeJS.Timeout | null = null;
   private request: SignRequest | null = null;
   private session: GateSession | null = null;
+  private exchange: PayloadExchange | null = null;
   private finished = false;
   private gone = false;
   /** decide() is running: the session must not be finished before it returns. */
@@ -166,6 +171,11 @@ class Connection {
     if (this.state === 'done') return;
     try {
       for (const frame of this.decoder.push(data)) {
+        if (this.state === 'payload' && this.exchange) {
+          this.exchange.take(frame);
+          if (this.isDone()) return;
+          continue;
+        }
         if (frame.kind === 'bytes') throw new ProtocolError('unexpected-message', 'binary data is not expected here');
         this.handle(parseClientMessage(frame.message));
         if (this.isDone()) return;
@@ -230,7 +240,9 @@ class Connection {
       job: this.options.handler.job,
       attempt,
     };
-    if (answer.decision === 'proceed') {
+    if (answer.decision === 'proceed' && request.payload) {
+      this.startExchange(session, request, decision);
+    } else if (answer.decision === 'proceed') {
       this.state = 'signing';
       this.arm(this.options.resultTimeoutMs ?? RESULT_TIMEOUT_MS, 'no sign-result');
       this.socket.write(encodeMessage(decision));
@@ -239,6 +251,32 @@ class Connection {
       closeWith(this.socket, decision);
       this.finish();
     }
+  }
+
+  /** Proceed with the payload to follow (§6.2): the exchange takes the stream until sign-done is sent. */
+  private startExchange(session: GateSession, request: SignRequest, decision: ServerMessage): void {
+    const resultTimeoutMs = this.options.resultTimeoutMs ?? RESULT_TIMEOUT_MS;
+    this.state = 'payload';
+    this.arm(resultTimeoutMs, 'no complete payload');
+    if (!session.payload) {
+      this.fail('internal', 'this session cannot take a payload');
+      return;
+    }
+    try {
+      this.exchange = PayloadExchange.start(this.socket, request, session.payload, {
+        fail: (code, message) => this.fail(code, message),
+        delivered: () => {
+          if (this.state !== 'payload') return;
+          this.state = 'signing';
+          this.arm(resultTimeoutMs, 'no sign-result');
+        },
+      });
+    } catch (err) {
+      session.payload.refused(`internal: cannot spool the payload: ${describeError(err)}`);
+      this.fail('internal', `cannot spool the payload: ${describeError(err)}`);
+      return;
+    }
+    this.socket.write(encodeMessage(decision));
   }
 
   private report(result: SignResult): void {
@@ -265,11 +303,13 @@ class Connection {
     this.state = 'done';
     if (this.timer) clearTimeout(this.timer);
     closeWith(this.socket, errorFrame(code, message, this.request?.id));
+    if (previous === 'payload') this.exchange?.stop(`${code}: ${message}`);
     if (previous === 'signing') this.session?.lost(`protocol error after proceed: ${code}`);
     this.finish();
   }
 
   abandon(reason: string): void {
+    if (this.state === 'payload') this.exchange?.stop(reason);
     if (this.state === 'signing') this.session?.lost(reason);
     this.state = 'done';
     this.socket.destroy();
@@ -279,6 +319,7 @@ class Connection {
   private onClose(): void {
     this.gone = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.state === 'payload') this.exchange?.stop('the client left before the signature was delivered');
     if (this.state === 'signing') this.session?.lost('the connection closed without a sign-result');
     if (this.state !== 'deciding') this.state = 'done';
     this.finish();

@@ -1,0 +1,150 @@
+// The openpgp signer: openpgp.js in the warm supervisor process, with the keys read and unlocked once at start-up and
+// held in memory, signing through the same core as the shim's openpgp backend (same packets, status lines, messages).
+import { createReadStream, createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import {
+  loadKeyRing,
+  makeClock,
+  provideOpenpgp,
+  SigningError,
+  signWithKeyRing,
+  type KeyRing,
+  type Reporter,
+} from '../../shim/backends/openpgp/core/index.js';
+import { HarnessError, describeError } from '../harness-error.js';
+import type { SignatureOutcome, SignatureSpec, Signer, SignInput } from './signer.js';
+
+const READ_CHUNK = 1024 * 1024;
+
+export interface OpenpgpSignerOptions {
+  /** The operator's armored (or binary) secret key file. */
+  keyFile: string;
+  /** Its passphrase, if it is protected (first line of --passphrase-file). */
+  passphrase: string | null;
+}
+
+/** gpg records a definite literal length only for binary data from a named file (not stdin, not text mode). */
+function literalSize(spec: SignatureSpec): number | null {
+  if (spec.mode !== 'inline' || spec.textmode || spec.fromStdin) return null;
+  return spec.size > 0 && spec.size < 0xffffffff - 65536 ? spec.size : null;
+}
+
+/** Decrypts every protected secret (sub)key packet in place, so that no signature ever needs a passphrase. */
+async function unlock(ring: KeyRing, passphrase: string | null, keyFile: string): Promise<void> {
+  for (const key of ring.keys) {
+    for (const k of key.getKeys()) {
+      const packet = k.keyPacket as {
+        isDecrypted?(): boolean;
+        isDummy?(): boolean;
+        decrypt?(p: string): Promise<void>;
+      };
+      if (!packet.decrypt || !packet.isDecrypted || packet.isDecrypted() || packet.isDummy?.()) continue;
+      if (passphrase === null) {
+        throw new HarnessError('usage', `--key ${keyFile} is protected by a passphrase: give --passphrase-file`);
+      }
+      try {
+        await packet.decrypt(passphrase);
+      } catch (err) {
+        throw new HarnessError('usage', `--key ${keyFile}: cannot unlock the key (${describeError(err)})`, {
+          cause: err,
+        });
+      }
+    }
+  }
+}
+
+export class OpenpgpSigner implements Signer {
+  readonly backend = 'openpgp' as const;
+
+  private constructor(private readonly ring: KeyRing) {}
+
+  /** Loads openpgp.js, reads and unlocks the keys. Throws HarnessError('usage') for a key it cannot use. */
+  static async open(options: OpenpgpSignerOptions): Promise<OpenpgpSigner> {
+    // The ES module build of openpgp.js, which is what the supervisor's ES module bundle can load (see core/openpgp.ts).
+    provideOpenpgp(await import('openpgp'));
+    let data: Buffer;
+    try {
+      data = readFileSync(options.keyFile);
+    } catch (err) {
+      throw new HarnessError('usage', `cannot read --key ${options.keyFile}: ${describeError(err)}`, { cause: err });
+    }
+    let ring: KeyRing;
+    try {
+      ring = await loadKeyRing(data);
+    } catch (err) {
+      throw new HarnessError('usage', `--key ${options.keyFile}: ${describeError(err)}`, { cause: err });
+    }
+    await unlock(ring, options.passphrase, options.keyFile);
+    return new OpenpgpSigner(ring);
+  }
+
+  async sign(input: SignInput, spec: SignatureSpec): Promise<SignatureOutcome> {
+    const status: string[] = [];
+    const log: string[] = [];
+    let errorLogged = false;
+    const reporter: Reporter = {
+      status: (line) => void status.push(`[GNUPG:] ${line}`),
+      info: (message) => void log.push(`gpg: ${message}`),
+      error(message) {
+        errorLogged = true;
+        log.push(`gpg: ${message}`);
+      },
+    };
+    let out: WriteStream | null = null;
+    try {
+      await signWithKeyRing(
+        this.ring,
+        {
+          mode: spec.mode,
+          armor: spec.armor,
+          textmode: spec.textmode,
+          digestAlgo: spec.digestAlgo,
+          localUsers: spec.localUsers,
+          clock: makeClock(null),
+          literalName: Buffer.from(spec.literalName, 'utf8'),
+          literalSize: literalSize(spec),
+        },
+        // The keys were unlocked at start-up; a key that still needs a passphrase fails as gpg in batch mode would.
+        { pinentryMode: 'loopback', batch: true, passphrase: null },
+        {
+          source: { open: () => createReadStream(input.data, { highWaterMark: READ_CHUNK }) },
+          openOutput: () => {
+            const stream = createWriteStream(input.output, { flags: 'wx', mode: 0o600 });
+            stream.on('error', () => undefined); // surfaced by the writes below
+            out = stream;
+            return async (chunk) => {
+              if (stream.errored) throw stream.errored;
+              if (!stream.write(chunk)) await once(stream, 'drain');
+            };
+          },
+          reporter,
+        },
+      );
+      const stream = out as WriteStream | null;
+      if (stream) {
+        stream.end();
+        await once(stream, 'close');
+        if (stream.errored) throw stream.errored;
+      }
+      return { exit: errorLogged ? 2 : 0, status, stderr: lines(log), output: stream ? input.output : null };
+    } catch (err) {
+      (out as WriteStream | null)?.destroy();
+      const e =
+        err instanceof SigningError
+          ? err
+          : new SigningError('io', `gpg-gate (openpgp signer): ${describeError(err)}`, {
+              log: [`gpg-gate (openpgp signer): ${describeError(err)}`],
+              failure: 'sign 33554433',
+              reason: 'General error',
+            });
+      for (const line of e.gpg.log) log.push(`gpg: ${line}`);
+      if (e.gpg.failure !== null) status.push(`[GNUPG:] FAILURE ${e.gpg.failure}`);
+      if (e.gpg.reason !== null) log.push(`gpg: signing failed: ${e.gpg.reason}`);
+      return { exit: 2, status, stderr: lines(log), output: null };
+    }
+  }
+}
+
+function lines(log: readonly string[]): string {
+  return log.map((l) => `${l}\n`).join('');
+}
