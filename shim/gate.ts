@@ -1,10 +1,12 @@
 // The client side of the gate protocol (docs/protocol.md): connect, send the request, block until the decision,
 // report the result. Any failure before an explicit "proceed" is a refusal: no signature.
+import { createReadStream } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { faultPoint } from '../protocol/fault-point.js';
-import { FrameDecoder, type Frame } from '../protocol/framing.js';
+import { FrameDecoder, encodeChunk, type Frame } from '../protocol/framing.js';
 import { encodeMessage } from '../protocol/framing.js';
-import type { Decision, ServerMessage, SignRequest, SignResult } from '../protocol/messages.js';
+import { CHUNK_BYTES } from '../protocol/limits.js';
+import type { Decision, ServerMessage, SignDone, SignRequest, SignResult } from '../protocol/messages.js';
 import { parseServerMessage } from '../protocol/validate.js';
 import { ShimError } from './shim-error.js';
 
@@ -16,6 +18,10 @@ export class GateClient {
   private readonly queue: ServerMessage[] = [];
   private failure: ShimError | null = null;
   private wake: (() => void) | null = null;
+  /** Backend supervisor: takes the bytes of the output chunks as they arrive (it must not throw). */
+  private sink: ((data: Buffer) => void) | null = null;
+  /** The id of the request sent by decide(). */
+  requestId: string | null = null;
 
   private constructor(
     private readonly socket: Socket,
@@ -31,6 +37,10 @@ export class GateClient {
       }
       for (const frame of frames) {
         if (frame.kind !== 'message') {
+          if (this.sink) {
+            this.sink(frame.data);
+            continue;
+          }
           this.fail('unexpected binary data from the supervisor');
           return;
         }
@@ -105,6 +115,7 @@ export class GateClient {
 
   /** Sends the request and blocks until the supervisor decides. Only a well-formed `proceed` returns normally. */
   async decide(request: SignRequest, timeoutMs: number): Promise<Decision> {
+    this.requestId = request.id;
     // The callback runs once the request is handed to the kernel (a test-only fault point, docs/protocol.md §12).
     this.socket.write(encodeMessage(request), () => faultPoint('shim.after-request'));
     const reply = await this.next(timeoutMs, 'decision');
@@ -120,6 +131,48 @@ export class GateClient {
     if (reply.decision !== 'proceed')
       throw new ShimError('refused', reply.reason || 'the supervisor aborted the signing');
     return reply;
+  }
+
+  /**
+   * Backend supervisor (docs/protocol.md §6.2), after `proceed`: streams the file as chunks with back-pressure, hands
+   * the output's bytes to `sink` as they arrive, and returns the supervisor's sign-done. Anything else is a refusal.
+   */
+  async exchange(id: string, path: string, sink: (data: Buffer) => void, timeoutMs: number): Promise<SignDone> {
+    // Set before the first byte goes out: the output may follow the payload's end at once.
+    this.sink = sink;
+    const answered = () => this.failure !== null || this.queue.length > 0;
+    for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
+      for (const buf of encodeChunk(chunk as Buffer)) if (!answered() && !this.socket.write(buf)) await this.drain();
+      if (answered()) break;
+    }
+    if (!answered()) this.socket.write(encodeChunk(new Uint8Array(0))[0]!);
+    for (;;) {
+      const reply = await this.next(timeoutMs, 'signature');
+      if (reply.type === 'error')
+        throw new ShimError('refused', `the supervisor reported ${reply.code}: ${reply.message}`);
+      if (reply.type === 'chunk' && reply.length > 0) continue;
+      if (reply.type === 'chunk') break;
+      throw new ShimError('refused', `malformed reply from the supervisor: expected the signature, got ${reply.type}`);
+    }
+    this.sink = null;
+    const done = await this.next(timeoutMs, 'sign-done');
+    if (done.type === 'error') throw new ShimError('refused', `the supervisor reported ${done.code}: ${done.message}`);
+    if (done.type !== 'sign-done' || done.id !== id)
+      throw new ShimError('refused', `malformed reply from the supervisor: expected sign-done for request ${id}`);
+    return done;
+  }
+
+  /** Resolves when the socket can take more, or the supervisor has said something, or the connection is gone. */
+  private drain(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        if (this.wake === done) this.wake = null;
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.wake = done;
+    });
   }
 
   /** Reports what happened after `proceed`. Returns an error text instead of throwing: the signature exists. */

@@ -7,6 +7,7 @@ import { redactArgv, writeLog, type LogRecord } from './log.js';
 import { findRealGpg } from './real-gpg.js';
 import { gnupgBackend } from './backends/gnupg.js';
 import { loadOpenpgpBackend } from './backends/load-openpgp.js';
+import { supervisorBackend } from './backends/supervisor.js';
 import { runGpg, type GpgExit } from './run-gpg.js';
 import { readSettings } from './settings.js';
 import { ShimError, describe } from './shim-error.js';
@@ -75,7 +76,7 @@ async function main(): Promise<never> {
     const backend = () => {
       if (settings.backend === 'gnupg') return gnupgBackend(findRealGpg(process.env));
       if (settings.backend === 'openpgp') return loadOpenpgpBackend();
-      throw new ShimError('setup', `GPG_GATE_BACKEND=${settings.backend} is not available in this build`);
+      return supervisorBackend;
     };
     const result = await signSupervised(argv, c, settings, backend);
     if (result.warning) process.stderr.write(`gpg: gpg-gate: ${result.warning}\n`);

@@ -45,7 +45,8 @@ export function buildRequest(
     size: spool?.size ?? 0,
     output: c.effectiveOutput,
     backend: settings.backend,
-    payload: false,
+    // The supervisor backend streams the data after proceed; the others sign it here.
+    payload: settings.backend === 'supervisor',
   };
 }
 
@@ -88,6 +89,7 @@ export async function signSupervised(
       spoolPath: spool?.path ?? null,
       env: process.env,
       stdinLine: spool?.stdinLine ?? null,
+      gate: client,
     });
     faultPoint('shim.after-gpg');
     const warning = await client.report({

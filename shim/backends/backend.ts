@@ -1,6 +1,7 @@
 // What a signing backend gets once the supervisor has said "proceed", and what it gives back. The gnupg backend runs
 // the real gpg; the openpgp backend (a separate, lazily loaded bundle) signs inside the shim.
 import type { Classification } from '../argv/types.js';
+import type { GateClient } from '../gate.js';
 
 export interface SignJob {
   /** The caller's argv (without the program name). */
@@ -15,6 +16,8 @@ export interface SignJob {
    * is on standard input too (the spool has taken the rest). Secret; null otherwise.
    */
   stdinLine: Buffer | null;
+  /** The connection to the supervisor, for the supervisor backend, which signs over it (docs/protocol.md §6.2). */
+  gate?: GateClient;
 }
 
 export interface SignOutcome {

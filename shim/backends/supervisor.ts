@@ -1,0 +1,120 @@
+// The supervisor backend (GPG_GATE_BACKEND=supervisor, set by `gpg-gate run --sign-in-supervisor`): the build
+// environment holds no key. After `proceed` the shim streams the spooled data to the supervisor, which signs it, and
+// writes the signature it gets back exactly where gpg would, with gpg's status lines, messages and exit status.
+import type { Classification } from '../argv/types.js';
+import { RESULT_TIMEOUT_MS } from '../../protocol/limits.js';
+import { ShimError } from '../shim-error.js';
+import type { Backend, SignJob, SignOutcome } from './backend.js';
+import { writeAll } from './openpgp/fd-io.js';
+import { judgeOptions } from './openpgp/gpg-options.js';
+import { existingOutput, GPG_ERR_FILE_EXISTS, SignatureOutput } from './supervisor-output.js';
+
+/** gpg's FAILURE codes (source gpg << 24 | code) as gpg 2.2.40 prints them. */
+const GPG_ERR_NOT_IMPLEMENTED = 33554501;
+const GPG_ERR_GENERAL = 33554433;
+
+const PREFIX = 'gpg-gate (supervisor backend)';
+
+interface Refusal {
+  log: string[];
+  failure: number;
+  reason: string;
+}
+
+function notImplemented(what: string): Refusal {
+  return { log: [`${PREFIX}: ${what}`], failure: GPG_ERR_NOT_IMPLEMENTED, reason: 'Not implemented' };
+}
+
+function lineWriter(fd: number | null, prefix: string): (text: string) => void {
+  return (text) => {
+    if (fd === null) return;
+    try {
+      writeAll(fd, Buffer.from(`${prefix}${text}\n`));
+    } catch {
+      // The caller closed its descriptor; gpg ignores that too.
+    }
+  };
+}
+
+/** What the supervisor cannot sign as gpg would for this call; checked before the gate, so no commit step runs. */
+function refusalFor(job: Omit<SignJob, 'spoolPath' | 'stdinLine'>): Refusal | null {
+  const c: Classification = job.classification;
+  if (c.signs !== 'data' || c.mode === null || c.mode === 'keys') {
+    return notImplemented(
+      `${c.commands.join(', ') || 'this command'}: key signatures and key management are not possible here: the key is held by the supervisor, which makes data signatures only`,
+    );
+  }
+  if (c.encrypt || c.symmetric) return notImplemented('signing combined with encryption (-e, -c) is not supported');
+  if (/^-&\d+$/.test(c.effectiveOutput))
+    return notImplemented(`output to a descriptor (${c.effectiveOutput}) is not supported`);
+  const inputs = c.args.length === 0 ? ['-'] : c.args;
+  if (inputs.length > 1 && c.mode !== 'detach') return notImplemented(`${c.mode} over several inputs is not supported`);
+  if (inputs.length > 1 && c.textmode) return notImplemented('--textmode over several files is not supported');
+  if (inputs.length > 1 && inputs.includes('-'))
+    return notImplemented('standard input together with files is not supported');
+  if (c.mode === 'inline' && c.setFilename !== null) return notImplemented('--set-filename is not supported');
+  const options = judgeOptions(c, job.argv, job.env);
+  if (options.unsupported) return notImplemented(options.unsupported);
+  if (options.fakedSystemTime !== null) {
+    return notImplemented('--faked-system-time is not supported (the supervisor signs at its own time)');
+  }
+  if (options.personalDigest !== null && c.digestAlgo === null) {
+    return notImplemented('--personal-digest-preferences is not supported (use --digest-algo)');
+  }
+  const exists = existingOutput(c.effectiveOutput, { yes: c.yes, batch: c.batch });
+  if (exists) return { ...exists, failure: GPG_ERR_FILE_EXISTS };
+  return null;
+}
+
+function report(c: Classification, r: Refusal): void {
+  const log = lineWriter(c.fds.logger ?? 2, 'gpg: ');
+  for (const line of r.log) log(line);
+  lineWriter(c.fds.status, '[GNUPG:] ')(`FAILURE sign ${r.failure}`);
+  log(`signing failed: ${r.reason}`);
+}
+
+export function precheck(job: Omit<SignJob, 'spoolPath' | 'stdinLine'>): string | null {
+  const refusal = refusalFor(job);
+  if (refusal === null) return null;
+  report(job.classification, refusal);
+  return refusal.log[0] ?? refusal.reason;
+}
+
+export async function sign(job: SignJob): Promise<SignOutcome> {
+  const c = job.classification;
+  const gate = job.gate;
+  if (!gate || job.spoolPath === null || gate.requestId === null) {
+    throw new ShimError('setup', 'the supervisor backend signs data only, over a connection to the supervisor');
+  }
+  const output = new SignatureOutput(c.effectiveOutput, { yes: c.yes, batch: c.batch });
+  let done;
+  try {
+    done = await gate.exchange(gate.requestId, job.spoolPath, (data) => output.write(data), RESULT_TIMEOUT_MS);
+  } catch (err) {
+    output.discard();
+    throw err;
+  }
+  // gpg's messages (its log goes to --logger-fd if given), then its status lines.
+  if (done.stderr !== '') {
+    try {
+      writeAll(c.fds.logger ?? 2, Buffer.from(done.stderr));
+    } catch {
+      // The caller closed its descriptor.
+    }
+  }
+  const status = lineWriter(c.fds.status, '');
+  for (const line of done.status) status(line);
+  if (output.error !== null) {
+    output.discard();
+    const exists = output.error.endsWith(': File exists');
+    report(c, {
+      log: exists ? [] : [output.error],
+      failure: exists ? GPG_ERR_FILE_EXISTS : GPG_ERR_GENERAL,
+      reason: exists ? 'File exists' : 'General error',
+    });
+    return { code: 2, signal: null, output: null };
+  }
+  return { code: done.exit, signal: null, output: output.finish() };
+}
+
+export const supervisorBackend: Backend = { sign, precheck };
