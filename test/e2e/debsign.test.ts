@@ -11,7 +11,7 @@ import { requireTool } from '../helpers/require-tool.js';
 import { testKeys } from '../helpers/test-keys.js';
 import { debsignArgv, signedFileChecksum } from './support/debsign.js';
 import { buildSourcePackage } from './support/debian-source.js';
-import { explain, runJob } from './support/gate-job.js';
+import { explain, requestBackends, runJob } from './support/gate-job.js';
 import { exportKeyring, gpgv, validSigner } from './support/gpgv.js';
 import { signingModes, type SigningSetup } from './support/signing-modes.js';
 
@@ -57,6 +57,8 @@ describe.each(signingModes())('debsign under gpg-gate run, $name', ({ setup: mak
 
     // The commit step once, at the .dsc; the journal lists the three signatures in debsign's order.
     expect(r.hookCalls).toHaveLength(1);
+    // Who signed: the shim's gnupg backend, or the supervisor (the command's GNUPGHOME has no secret key).
+    expect(requestBackends(r)).toEqual(Array<string>(3).fill(setup.requestBackend));
     expect(r.hookCalls[0]).toMatchObject({
       job: r.job,
       attempt: 1,

@@ -12,7 +12,7 @@ import { testKeys } from '../helpers/test-keys.js';
 import { debsignArgv } from './support/debsign.js';
 import { matching } from './support/matchers.js';
 import { PACKAGE, VERSION, writeSourceTree } from './support/debian-source.js';
-import { explain, runJob } from './support/gate-job.js';
+import { explain, requestBackends, runJob } from './support/gate-job.js';
 import { exportKeyring, gpgv, validSigner } from './support/gpgv.js';
 import { isolatedGitEnv } from './support/isolated-git.js';
 import { signingModes, type SigningSetup } from './support/signing-modes.js';
@@ -112,6 +112,8 @@ describe.each(signingModes())('dgit push-source under gpg-gate run, $name', ({ s
 
     // The commit step once, at dgit's first tag: the point after which dgit itself says "use a new version number".
     expect(r.hookCalls).toHaveLength(1);
+    // Who signed: the shim's gnupg backend, or the supervisor (the command's GNUPGHOME has no secret key).
+    expect(requestBackends(r)).toEqual(signatures.map(() => setup.requestBackend));
     expect(r.hookCalls[0]).toMatchObject({ job: r.job, attempt: 1, request: { argv: signatures[0]!.argv } });
     const events = r.records.map((e) => e.event);
     expect(events.filter((e) => e === 'commit-requested')).toHaveLength(1);

@@ -12,7 +12,7 @@ import { testKeys } from '../helpers/test-keys.js';
 import { debsignArgv } from './support/debsign.js';
 import { escapeRegExp, matching } from './support/matchers.js';
 import { buildSourcePackage } from './support/debian-source.js';
-import { explain, jobStatus, runJob } from './support/gate-job.js';
+import { explain, requestBackends, jobStatus, runJob } from './support/gate-job.js';
 import { exportKeyring, gpgv, validSigner } from './support/gpgv.js';
 import { signingModes, type SigningSetup } from './support/signing-modes.js';
 
@@ -69,6 +69,8 @@ describe.each(signingModes())('dgit’s signing sequence as one job, $name', ({ 
 
     // The commit step ran once, for the tag: the first signing call of the job.
     expect(r.hookCalls).toHaveLength(1);
+    // Who signed: the shim's gnupg backend, or the supervisor (the command's GNUPGHOME has no secret key).
+    expect(requestBackends(r)).toEqual(Array<string>(4).fill(setup.requestBackend));
     expect(r.hookCalls[0]).toMatchObject({
       job: r.job,
       attempt: 1,

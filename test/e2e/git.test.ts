@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, type TempDir } from '../helpers/gate-run.js';
 import { requireTool } from '../helpers/require-tool.js';
 import { testKeys } from '../helpers/test-keys.js';
-import { explain, runJob, type JobRun } from './support/gate-job.js';
+import { explain, requestBackends, runJob, type JobRun } from './support/gate-job.js';
 import { isolatedGitEnv } from './support/isolated-git.js';
 import { matching } from './support/matchers.js';
 import { signingModes, type SigningSetup } from './support/signing-modes.js';
@@ -80,6 +80,8 @@ describe.each(signingModes())('git under gpg-gate run, $name', ({ setup: makeSet
 
     // The commit step ran once, for the first signature (the commit), in attempt 1 of this job.
     expect(r.hookCalls).toHaveLength(1);
+    // Who signed: the shim's gnupg backend, or the supervisor (the command's GNUPGHOME has no secret key).
+    expect(requestBackends(r)).toEqual(Array<string>(3).fill(setup.requestBackend));
     expect(r.hookCalls[0]).toMatchObject({ job: r.job, attempt: 1, request: { argv: gitSignArgv(defaultKey.email) } });
 
     // The journal: three signatures, in order, each made after `committed` was on record.

@@ -107,6 +107,11 @@ export async function runJob(spec: JobSpec): Promise<JobRun> {
   };
 }
 
+/** The backends named by the job's sign-requests, in order: who made each signature. */
+export function requestBackends(r: JobRun): string[] {
+  return r.records.flatMap((e) => (e.event === 'sign-requested' ? [e.request.backend] : []));
+}
+
 /** Shows a failed job's output in an assertion message. */
 export function explain(r: RunResult): string {
   return `exit ${r.code}\n--- stdout\n${r.stdout.toString()}\n--- stderr\n${r.stderr.toString()}`;

@@ -16,6 +16,8 @@ export interface SigningSetup {
   commandHome: GnupgHome;
   /** Options for `gpg-gate run` that select the mode. */
   runArgs: string[];
+  /** The `backend` every sign-request of the job must carry (who signs after "proceed"). */
+  requestBackend: 'gnupg' | 'supervisor';
   cleanup(): void;
 }
 
@@ -34,12 +36,25 @@ export function makePublicHome(names: TestKeyName[] = E2E_KEYS): GnupgHome {
       stdio: ['pipe', 'ignore', 'ignore'],
     });
   }
+  // The point of this home: nothing in it can sign.
+  const secret = execFileSync('gpg', ['--batch', '--list-secret-keys', '--with-colons'], {
+    env: home.env,
+    encoding: 'utf8',
+  });
+  if (secret.trim() !== '') throw new Error(`${home.dir} holds a secret key`);
   return home;
 }
 
 function gnupgBackend(): SigningSetup {
   const home = makeGnupgHome(E2E_KEYS);
-  return { mode: 'gnupg backend', signingHome: home, commandHome: home, runArgs: [], cleanup: () => home.cleanup() };
+  return {
+    mode: 'gnupg backend',
+    signingHome: home,
+    commandHome: home,
+    runArgs: [],
+    requestBackend: 'gnupg',
+    cleanup: () => home.cleanup(),
+  };
 }
 
 function signInSupervisor(): SigningSetup {
@@ -50,6 +65,7 @@ function signInSupervisor(): SigningSetup {
     signingHome,
     commandHome,
     runArgs: ['--sign-in-supervisor', '--backend', 'gnupg', '--gnupghome', signingHome.dir],
+    requestBackend: 'supervisor',
     cleanup() {
       signingHome.cleanup();
       commandHome.cleanup();
