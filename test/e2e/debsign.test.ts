@@ -75,7 +75,7 @@ describe.each(signingModes())('debsign under gpg-gate run, $name', ({ setup: mak
         .digest('hex'),
     );
 
-    const keyring = exportKeyring(setup.commandHome, t.path('keyring.gpg'));
+    const keyring = exportKeyring(setup.signingHome, t.path('keyring.gpg'));
     for (const file of [pkg.dsc, pkg.buildinfo, pkg.changes]) {
       expect(readFileSync(file, 'utf8')).toMatch(/^-----BEGIN PGP SIGNED MESSAGE-----\n/);
       const v = gpgv(keyring, [file], cleanEnv());

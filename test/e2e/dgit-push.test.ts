@@ -40,7 +40,7 @@ describe.each(signingModes())('dgit push-source under gpg-gate run, $name', ({ s
 
   beforeAll(() => {
     t = tempDir('gpg-gate-e2e-dgit-');
-    setup = makeSetup();
+    setup = makeSetup({ commandVerifies: true });
   });
   afterAll(() => {
     setup.cleanup();

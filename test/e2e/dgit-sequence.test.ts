@@ -103,7 +103,7 @@ describe.each(signingModes())('dgit’s signing sequence as one job, $name', ({ 
       ...files.flatMap((f) => [asked(f), 'sign-approved', 'signed']),
     ]);
 
-    const keyring = exportKeyring(setup.commandHome, t.path('keyring.gpg'));
+    const keyring = exportKeyring(setup.signingHome, t.path('keyring.gpg'));
     expect(validSigner(gpgv(keyring, [`${tagTmp}.asc`, tagTmp], cleanEnv()))).toBe(key.fingerprint);
     for (const f of [pkg.dsc, pkg.buildinfo, pkg.changes]) {
       expect(validSigner(gpgv(keyring, [f], cleanEnv())), basename(f)).toBe(key.fingerprint);

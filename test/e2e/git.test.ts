@@ -31,7 +31,7 @@ describe.each(signingModes())('git under gpg-gate run, $name', ({ setup: makeSet
 
   beforeAll(() => {
     t = tempDir('gpg-gate-e2e-git-');
-    setup = makeSetup();
+    setup = makeSetup({ commandVerifies: true });
     repo = t.path('repo');
     mkdirSync(repo);
     gitEnv = isolatedGitEnv(t.dir, { name: 'gpg-gate test', email: defaultKey.email, signingKey: defaultKey.email });

@@ -12,7 +12,7 @@ export interface SigningSetup {
   mode: SigningModeName;
   /** The home holding the secret keys (the command's, or the supervisor's). */
   signingHome: GnupgHome;
-  /** GNUPGHOME of the supervised command: the signing home, or one with public keys only. */
+  /** GNUPGHOME of the supervised command: the signing home, or one without secret keys (empty, or public keys only). */
   commandHome: GnupgHome;
   /** Options for `gpg-gate run` that select the mode. */
   runArgs: string[];
@@ -45,6 +45,11 @@ export function makePublicHome(names: TestKeyName[] = E2E_KEYS): GnupgHome {
   return home;
 }
 
+export interface SetupOptions {
+  /** The command verifies signatures itself (git verify-tag, dgit), so its home needs the public keys. */
+  commandVerifies?: boolean;
+}
+
 function gnupgBackend(): SigningSetup {
   const home = makeGnupgHome(E2E_KEYS);
   return {
@@ -57,9 +62,9 @@ function gnupgBackend(): SigningSetup {
   };
 }
 
-function signInSupervisor(): SigningSetup {
+function signInSupervisor(options: SetupOptions = {}): SigningSetup {
   const signingHome = makeGnupgHome(E2E_KEYS);
-  const commandHome = makePublicHome();
+  const commandHome = options.commandVerifies ? makePublicHome() : makeEmptyGnupgHome();
   return {
     mode: 'sign-in-supervisor (gnupg)',
     signingHome,
@@ -73,7 +78,9 @@ function signInSupervisor(): SigningSetup {
   };
 }
 
-const MODES: { name: SigningModeName; available: () => boolean; setup: () => SigningSetup }[] = [
+type Setup = (options?: SetupOptions) => SigningSetup;
+
+const MODES: { name: SigningModeName; available: () => boolean; setup: Setup }[] = [
   { name: 'gnupg backend', available: () => true, setup: gnupgBackend },
   {
     name: 'sign-in-supervisor (gnupg)',
@@ -92,6 +99,6 @@ function runHelp(): string {
  * The modes `gpg-gate run` offers in this build, for `describe.each`. A mode is listed only when `run --help` shows
  * its option, so nothing is skipped: a mode that does not exist yet is simply not a test yet.
  */
-export function signingModes(): { name: SigningModeName; setup: () => SigningSetup }[] {
+export function signingModes(): { name: SigningModeName; setup: Setup }[] {
   return MODES.filter((m) => m.available()).map(({ name, setup }) => ({ name, setup }));
 }
