@@ -1,9 +1,10 @@
 // The real dgit, offline: `dgit push-source` of a tiny native package to a distro configured like dgit's own test
 // suite does it (archive queries from files, the dgit git server a local bare repository, dput a recording script).
-// dgit signs its tags, verifies them, pushes, then runs debsign — all through the gate, as one job whose commit step
-// runs once, at dgit's first tag.
+// First the archive query fails — dgit stops before any signature, and gpg-gate says so with exit 75; the rerun on the
+// same journal signs dgit's tags, verifies them, pushes, then runs debsign — all through the gate, the commit step
+// once, at dgit's first tag.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, type TempDir } from '../helpers/gate-run.js';
@@ -47,7 +48,7 @@ describe.each(signingModes())('dgit push-source under gpg-gate run, $name', ({ s
     t.cleanup();
   });
 
-  it('signs the tags first (the commitment point), then debsign; one commit step; the upload verifies', async (ctx) => {
+  it('archive query fails: exit 75, nothing signed; the rerun signs the tags first (the commitment point), then debsign', async (ctx) => {
     requireTool(ctx, 'dgit', 'is the client under test');
     requireTool(ctx, 'debsign', 'dgit signs the .changes with it');
     requireTool(ctx, 'gpgv', 'verifies the upload');
@@ -77,18 +78,33 @@ describe.each(signingModes())('dgit push-source under gpg-gate run, $name', ({ s
       'push-source',
       '--new',
     ];
-    const r = await runJob({
-      dir: t.dir,
-      name: 'dgit-push',
-      command: ['sh', '-c', `${dgit.join(' ')} && timeout 5 head -c ${SENTINEL.length} > ../stdin-left-over`],
-      cwd: tree,
-      setup,
-      env,
-      stdinKeptOpenWith: SENTINEL,
-      timeoutMs: 60_000,
-    });
+    const push = () =>
+      runJob({
+        dir: t.dir,
+        name: 'dgit-push',
+        command: ['sh', '-c', `${dgit.join(' ')} && timeout 5 head -c ${SENTINEL.length} > ../stdin-left-over`],
+        cwd: tree,
+        setup,
+        env,
+        stdinKeptOpenWith: SENTINEL,
+        timeoutMs: 60_000,
+      });
+
+    // The archive is broken (as an API answering HTTP 500 would be): dgit stops before signing anything.
+    const brokenAnswer = t.path('archive-query', `package.unstable.${PACKAGE}`);
+    writeFileSync(brokenAnswer, 'internal-server-error\n');
+    const failed = await push();
+    expect(failed.code, explain(failed)).toBe(75);
+    expect(failed.stderr.toString()).toMatch(/archive query failed/);
+    expect(failed.status).toMatchObject({ outcome: 'failed-before-commit', committed: false, signatures: [] });
+    expect(failed.hookCalls).toEqual([]);
+    expect(failed.gpgCalls.filter((c) => c.classification === 'sign')).toEqual([]);
+
+    // The archive answers again: the same command on the same journal continues the job, as attempt 2.
+    rmSync(brokenAnswer);
+    const r = await push();
     expect(r.code, explain(r)).toBe(0);
-    expect(r.status.outcome).toBe('succeeded');
+    expect(r.status).toMatchObject({ outcome: 'succeeded', attempts: 2 });
     expect(readFileSync(t.path('stdin-left-over'), 'utf8')).toBe(SENTINEL);
 
     // dgit's tag signing (push_mktags): one call per tag file, in dgit's own order (10.x: tag.tmp first).
@@ -114,7 +130,8 @@ describe.each(signingModes())('dgit push-source under gpg-gate run, $name', ({ s
     expect(r.hookCalls).toHaveLength(1);
     // Who signed: the shim's gnupg backend, or the supervisor (the command's GNUPGHOME has no secret key).
     expect(requestBackends(r)).toEqual(signatures.map(() => setup.requestBackend));
-    expect(r.hookCalls[0]).toMatchObject({ job: r.job, attempt: 1, request: { argv: signatures[0]!.argv } });
+    expect(r.hookCalls[0]).toMatchObject({ job: r.job, attempt: 2, request: { argv: signatures[0]!.argv } });
+    expect(signatures.every((s) => s.attempt === 2)).toBe(true);
     const events = r.records.map((e) => e.event);
     expect(events.filter((e) => e === 'commit-requested')).toHaveLength(1);
     expect(events.indexOf('committed')).toBeLessThan(events.indexOf('signed'));
