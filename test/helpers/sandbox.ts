@@ -1,6 +1,6 @@
 // A bubblewrap sandbox with a minimal tree, as a build environment: the host's /usr read-only (node, gpg, git,
-// debsign), nothing of the host's /etc, /home or /run, no network, its own pids and /tmp, and only the directories a
-// test binds in. It is meant to be the COMMAND of `gpg-gate run`: bwrap passes its environment on, so the job's
+// debsign), nothing of the host's /etc, /home or /run, no network, its own pids and /tmp, no capabilities, and only
+// the directories a test binds in. It is meant to be the COMMAND of `gpg-gate run`: bwrap passes its environment on, so the job's
 // GPG_GATE_TOKEN reaches the inside without ever being on a command line; what differs inside is set with --setenv.
 export const BWRAP = 'bwrap';
 
@@ -23,6 +23,9 @@ export function bwrapCommand(spec: SandboxSpec): string[] {
   const args = [
     BWRAP,
     '--die-with-parent',
+    // Run as root, bwrap would keep root's capabilities inside; a build environment gets none.
+    '--cap-drop',
+    'ALL',
     '--unshare-pid',
     '--unshare-net',
     '--unshare-ipc',

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSourcePackage } from '../e2e/support/debian-source.js';
 import { explain, runJob, type JobRun } from '../e2e/support/gate-job.js';
 import { exportKeyring, gpgv, validSigner } from '../e2e/support/gpgv.js';
@@ -32,7 +32,7 @@ describe.each(signingModes())('a bubblewrap sandbox signs through gpg-gate run, 
 
   const supervised = () => setup.runArgs.includes('--sign-in-supervisor');
 
-  beforeEach(() => {
+  beforeAll(() => {
     t = tempDir('gpg-gate-sandbox-');
     setup = makeSetup();
     sandboxHome = supervised() ? makePublicHome(['ed25519']) : setup.signingHome;
@@ -41,7 +41,7 @@ describe.each(signingModes())('a bubblewrap sandbox signs through gpg-gate run, 
     // The shim as a chroot gets it: the CLI's own install-shim, into a directory that becomes /usr/local/bin.
     execFileSync(process.execPath, [CLI, 'install-shim', t.path('shim-bin')], { stdio: 'ignore' });
   });
-  afterEach(() => {
+  afterAll(() => {
     if (sandboxHome !== setup.signingHome) sandboxHome.cleanup();
     setup.cleanup();
     t.cleanup();
