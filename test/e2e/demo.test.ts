@@ -15,6 +15,7 @@ let output = '';
 let code: number | null = null;
 let seconds = 0;
 let tmpAfter: string[] = [];
+let homeAfter: string[] = [];
 
 beforeAll(async () => {
   t = tempDir('gpg-gate-e2e-demo-');
@@ -39,6 +40,7 @@ beforeAll(async () => {
   seconds = (Date.now() - started) / 1000;
   output = readFileSync(t.path('output.txt'), 'utf8');
   tmpAfter = readdirSync(tmp);
+  homeAfter = readdirSync(t.dir).sort();
 }, 120_000);
 afterAll(() => t.cleanup());
 
@@ -50,12 +52,14 @@ function lineAt(re: RegExp, from = 0): number {
 }
 
 describe('npm run demo', () => {
-  it('exits 0 within a minute, says all its claims held, and leaves nothing in TMPDIR', () => {
+  it('exits 0 within a minute, says all its claims held, and leaves nothing in TMPDIR or HOME', () => {
     expect(code, output).toBe(0);
     expect(seconds).toBeLessThan(60);
     expect(output).toMatch(/^Result: all \d+ claims held — the demo behaved as intended/m);
     expect(output).not.toMatch(/✗/);
     expect(tmpAfter).toEqual([]);
+    // HOME (and so the default XDG state directory) untouched too.
+    expect(homeAfter).toEqual(['bin', 'output.txt', 'tmp']);
   });
 
   it('run 1: HTTP 500 before any signature, attempt 1 retried, attempt 2 commits once and succeeds', () => {
