@@ -45,7 +45,11 @@ export async function buildAll() {
         outfile: join(dist, t.out),
         legalComments: 'none',
         logLevel: 'warning',
-        banner: { js: ['#!/usr/bin/env node', t.marker ? `// ${t.marker}` : '', t.format === 'esm' ? esmBanner : ''].filter(Boolean).join('\n') },
+        banner: {
+          js: ['#!/usr/bin/env node', t.marker ? `// ${t.marker}` : '', t.format === 'esm' ? esmBanner : '']
+            .filter(Boolean)
+            .join('\n'),
+        },
         // A builtins-only bundle must not silently pull in a package.
         ...(t.builtinsOnly ? { external: [], plugins: [builtinsOnly] } : {}),
       });
