@@ -228,7 +228,9 @@ async function main(): Promise<void> {
       process.exitCode = EXIT_FAILURE;
     }
   }
-  // Descriptors handed to us (--decisions-fd) may keep the event loop alive; the job is over.
+  // Descriptors handed to us (--decisions-fd) may keep the event loop alive; the job is over. But first let stdout
+  // drain: on a pipe it is asynchronous, and exit() would cut a long `status` short.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   process.exit();
 }
 

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { constants } from 'node:os';
+import { ProtocolError } from '../protocol/errors.js';
 import type { SignRequest, SignResult } from '../protocol/messages.js';
 import type { CommitStep, CommitVerdict } from './commit-step.js';
 import { HarnessError, describeError } from './harness-error.js';
@@ -114,6 +115,8 @@ export class Job implements GateHandler {
   private childPid: number | null = null;
   private signalled = false;
   private wakeDelay: (() => void) | null = null;
+  /** Request ids used in this job: the journal and `status` tell requests apart by id. */
+  private readonly requestIds = new Set<string>();
 
   constructor(private readonly options: JobOptions) {
     this.job = options.job;
@@ -193,6 +196,7 @@ export class Job implements GateHandler {
 
   async run(): Promise<JobResult> {
     const plan = this.inspectJournal();
+    for (const r of plan.contents?.records ?? []) if (r.event === 'sign-requested') this.requestIds.add(r.id);
     this.attemptCount = plan.attempts;
     const stopSignals = this.trapSignals();
     let opened: Journal | null = null;
@@ -357,6 +361,10 @@ export class Job implements GateHandler {
   open(request: SignRequest, attemptNumber: number): GateSession | null {
     const a = this.attempt;
     if (a === null || a.n !== attemptNumber || a.over) return null;
+    // A replayed id would merge two requests in the record; refused before anything is journaled.
+    if (this.requestIds.has(request.id))
+      throw new ProtocolError('bad-message', 'sign-request.id: already used in this job');
+    this.requestIds.add(request.id);
     a.inflight += 1;
     return new Session(this, a, request);
   }

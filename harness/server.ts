@@ -39,7 +39,7 @@ export interface GateSession {
 
 export interface GateHandler {
   readonly job: string;
-  /** An authenticated request for `attempt`; null if that attempt is over. Must not throw. */
+  /** An authenticated request for `attempt`; null if that attempt is over. Throws only a ProtocolError (to refuse). */
   open(request: SignRequest, attempt: number): GateSession | null;
   /** Something a client did wrong (the message never contains the token). */
   onClientError?(code: ErrorCode, message: string): void;
@@ -128,7 +128,14 @@ function errorFrame(code: ErrorCode, message: string, id?: string): ServerMessag
 
 /** Sends a last frame and closes; the peer gets CLOSE_GRACE_MS to read it. */
 function closeWith(socket: Socket, message: ServerMessage): void {
-  if (!socket.destroyed) socket.end(encodeMessage(message));
+  let frame: Buffer;
+  try {
+    frame = encodeMessage(message);
+  } catch (err) {
+    // An error about a client must never take the supervisor down (e.g. a message too long to encode).
+    frame = encodeMessage(errorFrame('internal', `the reply could not be encoded: ${describeError(err)}`));
+  }
+  if (!socket.destroyed) socket.end(frame);
   setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
 }
 

@@ -21,12 +21,31 @@ type Obj = Record<string, unknown>;
 /** Fields whose value must never be echoed in an error message (it may end up in a log). */
 const SECRET_FIELDS = new Set(['sign-request.token']);
 
+/** What a value is, without quoting it. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * A short, bounded view of a value for an error message: a scalar as JSON (a string cut at 40 characters), anything
+ * else by its kind. Never serialises a whole value (a deep one would overflow the stack, a long one bloat the reply).
+ */
+function preview(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  return kindOf(value);
+}
+
+/** A message type as it may be shown: a short lower-case name, quoted; anything else is not repeated. */
+function typeName(type: string): string {
+  return /^[a-z-]{1,24}$/.test(type) ? `"${type}"` : 'an unknown type';
+}
+
 function fail(path: string, expected: string, got: unknown): never {
-  const shown = SECRET_FIELDS.has(path)
-    ? `a value of type ${Array.isArray(got) ? 'array' : got === null ? 'null' : typeof got}`
-    : got === undefined
-      ? 'nothing'
-      : JSON.stringify(got)?.slice(0, 60);
+  const shown = SECRET_FIELDS.has(path) ? `a value of type ${kindOf(got).replace(/^an? /, '')}` : preview(got);
   throw new ProtocolError('bad-message', `${path}: expected ${expected}, got ${shown}`);
 }
 
@@ -96,14 +115,16 @@ function inputs(o: Obj, path: string): InputInfo[] {
 
 /** Checks the envelope every frame shares: an object with `v` and `type`. */
 function envelope(value: unknown): Obj & { type: string } {
+  // The frame's own values are not quoted here: a whole frame may be anything, the token included.
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ProtocolError('bad-message', `frame: expected a JSON object, got ${JSON.stringify(value)?.slice(0, 60)}`);
+    throw new ProtocolError('bad-message', `frame: expected a JSON object, got ${kindOf(value)}`);
   }
   const o = value as Obj;
   if (o.v !== PROTOCOL_VERSION) {
+    const version = typeof o.v === 'number' || o.v === undefined ? String(o.v) : `of type ${kindOf(o.v)}`;
     throw new ProtocolError(
       'unsupported-version',
-      `protocol version ${JSON.stringify(o.v)} is not supported (this peer speaks ${PROTOCOL_VERSION})`,
+      `protocol version ${version} is not supported (this peer speaks ${PROTOCOL_VERSION})`,
     );
   }
   if (typeof o.type !== 'string') fail('frame.type', 'a string', o.type);
@@ -210,7 +231,7 @@ export function parseClientMessage(value: unknown): ClientMessage {
     case 'chunk':
       return chunk(o);
     default:
-      throw new ProtocolError('bad-message', `frame.type: "${o.type.slice(0, 40)}" is not a client message`);
+      throw new ProtocolError('bad-message', `frame.type: ${typeName(o.type)} is not a client message`);
   }
 }
 
@@ -229,6 +250,6 @@ export function parseServerMessage(value: unknown): ServerMessage {
     case 'error':
       return errorMessage(o);
     default:
-      throw new ProtocolError('bad-message', `frame.type: "${o.type.slice(0, 40)}" is not a server message`);
+      throw new ProtocolError('bad-message', `frame.type: ${typeName(o.type)} is not a server message`);
   }
 }
