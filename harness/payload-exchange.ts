@@ -116,6 +116,12 @@ export class PayloadExchange {
       this.cleanup();
       return;
     }
+    // An ending stream emits no 'drain': a socket paused on the last write must be resumed here, or the client's
+    // sign-result (and its leaving) would never be read.
+    if (this.paused) {
+      this.paused = false;
+      if (!this.stopped) this.socket.resume();
+    }
     if (this.stopped) return this.cleanup();
     const sha256 = this.hash.digest('hex');
     const { size } = this.request;

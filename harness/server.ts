@@ -309,8 +309,9 @@ class Connection {
     const previous = this.state;
     this.state = 'done';
     if (this.timer) clearTimeout(this.timer);
-    closeWith(this.socket, errorFrame(code, message, this.request?.id));
+    // The refusal is on record before the client hears of it.
     if (previous === 'payload') this.exchange?.stop(`${code}: ${message}`);
+    closeWith(this.socket, errorFrame(code, message, this.request?.id));
     if (previous === 'signing') this.session?.lost(`protocol error after proceed: ${code}`);
     this.finish();
   }

@@ -12,11 +12,14 @@ export class RawClient {
   private readonly queue: Received[] = [];
   private waiter: (() => void) | null = null;
   private closed = false;
+  /** The raw bytes of every chunk received (backend supervisor: the signature), in order. */
+  readonly bytes: Buffer[] = [];
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (data: Buffer) => {
       for (const frame of this.decoder.push(data)) {
         if (frame.kind === 'message') this.queue.push(parseServerMessage(frame.message));
+        else this.bytes.push(frame.data);
       }
       this.wake();
     });
