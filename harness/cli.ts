@@ -18,7 +18,7 @@ import {
   type SignerFlags,
 } from './signer/open-signer.js';
 import { journalStatus } from './status.js';
-import { Timeline } from './timeline.js';
+import { Timeline, printable } from './timeline.js';
 
 const EXIT_USAGE = 64;
 const EXIT_FAILURE = 1;
@@ -69,7 +69,8 @@ async function run(command: string[], opts: RunOptions): Promise<number> {
   const job = opts.job === undefined ? newJobId() : checkJobId(opts.job);
   const signing = signerOptions(opts);
   const timeline = new Timeline(stderrLine);
-  const note = (text: string) => (opts.quiet || opts.json ? stderrLine(`gpg-gate: ${text}`) : timeline.note(text));
+  const note = (text: string) =>
+    opts.quiet || opts.json ? stderrLine(`gpg-gate: ${printable(text)}`) : timeline.note(text);
   const events = opts.eventsFd === undefined ? null : new EventStream(writableFd(opts.eventsFd, '--events-fd'), note);
   const announce = (line: EventLine) => {
     events?.write(line);

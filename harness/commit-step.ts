@@ -40,6 +40,15 @@ const HOOK_KILL_GRACE_MS = 2000;
 const elapsed = (since: number) => Math.round(performance.now() - since);
 
 /**
+ * The supervisor's environment plus GPG_GATE_JOB and GPG_GATE_ATTEMPT, without any GPG_GATE_TOKEN (one inherited
+ * from an enclosing gate's job): the hook needs no token, and must not be able to sign through such a gate either.
+ */
+function hookEnvironment(input: CommitInput): NodeJS.ProcessEnv {
+  const { GPG_GATE_TOKEN: _token, ...env } = process.env;
+  return { ...env, GPG_GATE_JOB: input.job, GPG_GATE_ATTEMPT: String(input.attempt) };
+}
+
+/**
  * Runs the operator's command with /bin/sh -c. The command string is the operator's own; request data reaches the hook
  * only as JSON on its stdin and GPG_GATE_JOB / GPG_GATE_ATTEMPT in its environment, never in the command line.
  */
@@ -54,8 +63,8 @@ export class HookCommitStep implements CommitStep {
       input: JSON.stringify(input.request) + '\n',
       stdout: 2, // our stdout belongs to the command being supervised
       stderr: 'inherit',
-      env: { GPG_GATE_JOB: input.job, GPG_GATE_ATTEMPT: String(input.attempt) },
-      extendEnv: true,
+      env: hookEnvironment(input),
+      extendEnv: false,
       detached: true,
       reject: false,
     });

@@ -1,6 +1,20 @@
 // What `run` tells a person on stderr: a short timeline of the job, one line per step that matters.
 import type { EventLine, RecordedRequest } from './records.js';
 
+/**
+ * Text safe to print on the operator's terminal: control characters (newlines included) and bidirectional overrides
+ * become visible escapes, so that names chosen by the build can neither forge a line nor send escape sequences.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === '\n') return '\\n';
+    if (c === '\t') return '\\t';
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 /** argv as a shell would show it, shortened: enough to recognise the call, not a faithful quoting. */
 export function showArgv(argv: readonly string[], max = 120): string {
   const text = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
@@ -16,7 +30,7 @@ export class Timeline {
   constructor(private readonly print: (line: string) => void) {}
 
   private say(text: string): void {
-    this.print(`gpg-gate: ${text}`);
+    this.print(`gpg-gate: ${printable(text)}`);
   }
 
   /** A diagnostic that is not an event (a client that spoke out of turn, a warning). */
