@@ -487,6 +487,8 @@ class Session implements GateSession {
     const unfit = this.job.unfitRequest(request);
     if (unfit !== null) return this.refuse(unfit);
     if (!this.job.isCommitted()) {
+      // A requester already gone (the link dropped) must not be the reason a commitment is made.
+      if (!isOpen()) return this.refuse('the client left before the commit step');
       const verdict = await this.job.commitOnce(a, request.id, recorded);
       if (verdict.kind !== 'committed') return this.refuse(`commit step: ${verdict.message}`);
     }
