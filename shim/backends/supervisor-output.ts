@@ -29,8 +29,11 @@ export function existingOutput(target: string, rules: OutputRules): { log: strin
 export class SignatureOutput {
   private readonly hash = createHash('sha256');
   private size = 0;
+  /** Where the bytes go once opened: the file, or 1 for standard output (never closed here). */
   private fd: number | null = null;
   private opened = false;
+  /** finish() or discard() was called: later bytes (still arriving before a signal ends us) go nowhere. */
+  private closed = false;
   /** We created (or truncated) the file: only then is it ours to remove. */
   private created = false;
   /** The first error opening or writing, in gpg's words. */
@@ -42,12 +45,12 @@ export class SignatureOutput {
   ) {}
 
   write(data: Buffer): void {
-    if (this.error !== null) return;
+    if (this.error !== null || this.closed) return;
     try {
       if (!this.opened) this.open();
       this.hash.update(data);
       this.size += data.length;
-      writeAll(this.fd ?? 1, data);
+      if (this.fd !== null) writeAll(this.fd, data);
     } catch (err) {
       this.error ??= (err as Error).message;
     }
@@ -55,7 +58,10 @@ export class SignatureOutput {
 
   private open(): void {
     this.opened = true;
-    if (this.target === '-') return;
+    if (this.target === '-') {
+      this.fd = 1;
+      return;
+    }
     if (existingOutput(this.target, this.rules)) throw new Error(`${this.target}: File exists`);
     const flags = constants.O_WRONLY | constants.O_CREAT | (this.rules.yes ? constants.O_TRUNC : constants.O_EXCL);
     try {
@@ -70,20 +76,25 @@ export class SignatureOutput {
 
   /** Closes the output; the digest and size of what was written, or null if nothing was. */
   finish(): { sha256: string; size: number } | null {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
+    this.close();
     return this.opened && this.error === null ? { sha256: this.hash.digest('hex'), size: this.size } : null;
   }
 
   /** Removes a partly written file (as gpg does on failure); standard output cannot be taken back. */
   discard(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
+    this.close();
     if (!this.created) return;
+    this.created = false;
     try {
       unlinkSync(this.target);
     } catch {
       // Never created, or already gone.
     }
+  }
+
+  private close(): void {
+    if (this.fd !== null && this.fd !== 1) closeSync(this.fd);
+    this.fd = null;
+    this.closed = true;
   }
 }

@@ -4,6 +4,7 @@
 import type { Classification } from '../argv/types.js';
 import { RESULT_TIMEOUT_MS } from '../../protocol/limits.js';
 import { ShimError } from '../shim-error.js';
+import { onSignal } from '../signals.js';
 import type { Backend, SignJob, SignOutcome } from './backend.js';
 import { writeAll } from './openpgp/fd-io.js';
 import { judgeOptions } from './openpgp/gpg-options.js';
@@ -87,12 +88,20 @@ export async function sign(job: SignJob): Promise<SignOutcome> {
     throw new ShimError('setup', 'the supervisor backend signs data only, over a connection to the supervisor');
   }
   const output = new SignatureOutput(c.effectiveOutput, { yes: c.yes, batch: c.batch });
+  // A signal while the signature arrives: no half-written output is left behind; then the shim's own cleanup.
+  const stopSignals = onSignal((signal) => {
+    output.discard();
+    stopSignals();
+    process.kill(process.pid, signal);
+  });
   let done;
   try {
     done = await gate.exchange(gate.requestId, job.spoolPath, (data) => output.write(data), RESULT_TIMEOUT_MS);
   } catch (err) {
     output.discard();
     throw err;
+  } finally {
+    stopSignals();
   }
   // gpg's messages (its log goes to --logger-fd if given), then its status lines.
   if (done.stderr !== '') {
