@@ -113,9 +113,14 @@ export class Journal {
         writeSync(this.fd, line.subarray(0, line.length >> 1));
         dieNow();
       }
-      const written = writeSync(this.fd, line);
-      if (written !== line.length) {
-        throw Object.assign(new Error(`short write (${written} of ${line.length} bytes)`), { code: 'EIO' });
+      let written = writeSync(this.fd, line);
+      // After a short write, the next write completes the line or says why it cannot (ENOSPC on a full disk).
+      while (written < line.length) {
+        const more = writeSync(this.fd, line, written);
+        if (more === 0) {
+          throw Object.assign(new Error(`short write (${written} of ${line.length} bytes)`), { code: 'EIO' });
+        }
+        written += more;
       }
       fsyncSync(this.fd);
     } catch (err) {
