@@ -20,9 +20,10 @@ export type Participant = 'shim' | 'child' | 'supervisor' | 'hook';
 /**
  * commit: the hook commits, the command signs once · refuse: the hook exits 3 · transient: the hook exits 75 ·
  * resume: as commit, continuing a journal that failed before its commitment point · signal: SIGTERM reaches the
- * supervisor while the command runs · unreported: the shim dies after proceed (sign-unreported).
+ * supervisor while the command runs · unreported: the shim dies after proceed (sign-unreported) · retry: attempt 1
+ * fails before signing, attempt 2 commits and signs.
  */
-export type Scenario = 'commit' | 'refuse' | 'transient' | 'resume' | 'signal' | 'unreported';
+export type Scenario = 'commit' | 'refuse' | 'transient' | 'resume' | 'signal' | 'unreported' | 'retry';
 
 export interface Cell {
   scenario: Scenario;
@@ -97,6 +98,19 @@ export const SCENARIO_EVENTS: Record<Scenario, string[]> = {
     'attempt-ended',
     'job-ended',
   ],
+  retry: [
+    ...['job-started', 'attempt-started', 'child-started', 'child-exited', 'attempt-ended'],
+    'attempt-started',
+    'child-started',
+    'sign-requested',
+    'commit-requested',
+    'committed',
+    'sign-approved',
+    'signed',
+    'child-exited',
+    'attempt-ended',
+    'job-ended',
+  ],
   unreported: [
     'job-started',
     'attempt-started',
@@ -156,6 +170,7 @@ const HOOK_EXIT: Record<Scenario, string> = {
   resume: 'touch hook.committed; exit 0',
   signal: 'touch hook.committed; exit 0',
   unreported: 'touch hook.committed; exit 0',
+  retry: 'touch hook.committed; exit 0',
   refuse: 'exit 3',
   transient: 'touch hook.transient; exit 75',
 };
@@ -180,6 +195,8 @@ function writeScripts(dir: string, scenario: Scenario, fpr: string, holdHook: bo
       'echo $$ > child.pid',
       // Waits for the SIGTERM; if that never comes (the supervisor died first), goes on once the supervisor is gone.
       scenario === 'signal' ? 'while [ ! -e child.go ]; do sleep 0.01; done' : ':',
+      // The first attempt fails before its commitment point, and is retried.
+      scenario === 'retry' ? '[ -e attempt-1 ] || { touch attempt-1; exit 4; }' : ':',
       `gpg --detach-sign --armor -u ${fpr} data`,
       'echo $? > child.exit',
     ].join('\n') + '\n',
@@ -240,6 +257,7 @@ export async function runCell(lane: Lane, cell: Cell): Promise<CellResult> {
         'run',
         '--journal',
         journal,
+        ...(cell.scenario === 'retry' ? ['--retries', '1', '--retry-delay', '0'] : []),
         '--on-commit',
         `sh ${join(dir, 'hook.sh')}`,
         '--',
