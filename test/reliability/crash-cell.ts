@@ -281,7 +281,7 @@ export async function runCell(lane: Lane, cell: Cell): Promise<CellResult> {
 
     if (cell.scenario === 'signal') {
       // The scenario's own step: SIGTERM while the command runs, delivered once the supervisor goes on.
-      const paused = await faults.waitFor('journal.after.child-started', 20_000, gone);
+      const paused = await faults.waitFor('journal.after.child-started', 90_000, gone);
       if (paused?.action === 'pause') {
         process.kill(supervisor, 'SIGTERM');
         faults.releaseAll();
@@ -291,16 +291,16 @@ export async function runCell(lane: Lane, cell: Cell): Promise<CellResult> {
       const reached =
         cell.pauseAt === 'hook'
           ? await waitForFile(join(dir, 'hook.started'), gone)
-          : (await faults.waitFor(cell.pauseAt, 20_000, gone)) !== null;
+          : (await faults.waitFor(cell.pauseAt, 90_000, gone)) !== null;
       if (!reached) throw new Error(`the cell ended before ${cell.pauseAt}: ${stderr}`);
       if (cell.victim) killParticipant(dir, cell.victim, supervisor);
     }
     // Let everything that still lives go on: paused processes, a held hook, then a command still waiting.
     writeFileSync(join(dir, 'hook.release'), '');
     faults.releaseAll();
-    await withTimeout(exited, 30_000, `gpg-gate run of ${JSON.stringify(cell)}`);
+    await withTimeout(exited, 90_000, `gpg-gate run of ${JSON.stringify(cell)}`);
     writeFileSync(join(dir, 'child.go'), '');
-    const left = await quiesce(dir, 30_000);
+    const left = await quiesce(dir, 60_000);
     if (left.length > 0)
       throw new Error(`processes left in ${dir}: ${left.map((p) => cmdline(p).join(' ')).join('; ')}`);
 
@@ -330,7 +330,7 @@ export async function runCell(lane: Lane, cell: Cell): Promise<CellResult> {
   }
 }
 
-async function waitForFile(path: string, stop: () => boolean, timeoutMs = 20_000): Promise<boolean> {
+async function waitForFile(path: string, stop: () => boolean, timeoutMs = 90_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!existsSync(path)) {
     if (stop() || Date.now() > deadline) return false;

@@ -2,10 +2,13 @@
 // (fault points, docs/protocol.md §12: reached deterministically, never by sleeping), and `gpg-gate status` still
 // tells the truth: no signature (in gpg-agent's PKSIGN log or on disk) unless `committed` was durable;
 // failed-before-commit never after a completed commit step; unknown exactly when a commit decision is not on record.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Lane, cellName, runCell, SCENARIO_EVENTS, type Cell, type CellResult } from './crash-cell.js';
 import { eventScenarios, matrix } from './matrix-cells.js';
 import { FULL_MATRIX, REPETITIONS } from './matrix-size.js';
+
+// Real processes by the dozen: on a busy 2-core machine a step may wait its turn for a long while.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 
 /** Lanes run cells side by side, one at a time each (each lane has its own gpg-agent and PKSIGN log). */
 const LANES = 2;

@@ -5,13 +5,16 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { journalStatus } from '../../harness/status.js';
 import { AgentSignLog } from '../helpers/agent-sign-log.js';
 import { runGate, tempDir, type TempDir } from '../helpers/gate-run.js';
 import { makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
 import { journalViolations } from './journal-truth.js';
 import { parseJournal } from '../../harness/journal.js';
+
+// Real processes by the dozen: on a busy 2-core machine a step may wait its turn for a long while.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 
 let home: GnupgHome;
 let log: AgentSignLog;

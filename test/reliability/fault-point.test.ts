@@ -1,12 +1,15 @@
 // The fault-injection facility's contract (docs/protocol.md §12), through the real shim: armed only with both
 // variables; kill dies at the step and leaves its marker; pause holds the whole process until its marker is removed.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vitest';
 import { startGateServer, type GateServer } from '../helpers/gate-server.js';
 import { tempDir, type TempDir } from '../helpers/gate-run.js';
 import { makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
 import { run, start } from '../helpers/run.js';
 import { shimPath, shimPathEnv } from '../helpers/shim.js';
+
+// Real processes by the dozen: on a busy 2-core machine a step may wait its turn for a long while.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 
 let home: GnupgHome;
 let server: GateServer;
@@ -57,7 +60,7 @@ it('pause: nothing happens while DIR/STEP.PID.pause exists; removing it lets the
     input: 'data',
   });
   const marker = t.path(`shim.before-connect.${r.child.pid}.pause`);
-  await expect.poll(() => existsSync(marker), { timeout: 10_000 }).toBe(true);
+  await expect.poll(() => existsSync(marker), { timeout: 60_000 }).toBe(true);
   await new Promise((resolve) => setTimeout(resolve, 300));
   expect(server.requests).toHaveLength(0); // held, not merely slow: it has not connected
   rmSync(marker);

@@ -14,10 +14,13 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CLI, readRecords, runGate, startGate, tempDir, waitFor, type TempDir } from '../helpers/gate-run.js';
 import { makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
 import { cmdline, environ } from '../helpers/proc.js';
+
+// Real processes by the dozen: on a busy 2-core machine a step may wait its turn for a long while.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 
 let home: GnupgHome;
 let fpr: string;
@@ -54,7 +57,7 @@ describe('the token', () => {
     for (const s of [g.stdout, g.stderr, g.stdio[3]] as NodeJS.ReadableStream[])
       s.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => g.once('close', resolve));
-    await waitFor(() => existsSync(t.path('hook.pid')) && existsSync(t.path('token')), 20_000, 'the hook');
+    await waitFor(() => existsSync(t.path('hook.pid')) && existsSync(t.path('token')), 60_000, 'the hook');
     const token = readFileSync(t.path('token'), 'utf8');
     const hookPid = Number(readFileSync(t.path('hook.pid'), 'utf8'));
     const childPid = Number(readFileSync(t.path('child.pid'), 'utf8'));
@@ -83,7 +86,7 @@ describe('the token', () => {
       ),
       { env: home.env },
     );
-    await waitFor(() => existsSync(t.path('a.sock')), 20_000, 'job A');
+    await waitFor(() => existsSync(t.path('a.sock')), 60_000, 'job A');
     const b = await runGate(
       ['run', '--auto-commit', '--journal', t.path('b.jsonl'), '--', 'sh', '-c'].concat(
         `GPG_GATE_SOCKET=$(cat ${t.path('a.sock')}) ${sign(t.path('data'))}`,
@@ -157,7 +160,7 @@ describe('the socket', () => {
       ),
       { env: home.env },
     );
-    await waitFor(() => existsSync(t.path('a.up')), 20_000, 'the first supervisor');
+    await waitFor(() => existsSync(t.path('a.up')), 60_000, 'the first supervisor');
     const second = await runGate(
       ['run', '--socket', socket, '--auto-commit', '--journal', t.path('b.jsonl'), '--', 'touch', t.path('b.ran')],
       { env: home.env },
