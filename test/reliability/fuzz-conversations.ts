@@ -54,16 +54,22 @@ function withField(value: object, key: string, raw: string): Buffer {
 
 const FIELDS = Object.keys(makeRequest('t')) as (keyof SignRequest)[];
 
-/** JSON text of a value that is not well-formed for its place: any JSON, big numbers, deep nesting, odd strings. */
+/**
+ * JSON text of a value that is not well-formed for its place: any JSON, big numbers, odd strings, and (rarer, being
+ * large) nesting deep enough to overflow a recursive serialiser.
+ */
 const strangeJson: fc.Arbitrary<string> = fc.oneof(
-  fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
-  fc
-    .constantFrom(-1, 0, 1.5, 2 ** 53, -(2 ** 60), 1e308, '', ' ', 'x'.repeat(300), null, true, [], {})
-    .map((v) => JSON.stringify(v)),
-  fc.constantFrom('-0', '1e400', '1E-400', '"\\ud800"', '"\\u0000"'),
-  fc.integer({ min: 1, max: 100_000 }).map((n) => '['.repeat(n) + ']'.repeat(n)),
-  fc.integer({ min: 1, max: 50_000 }).map((n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n)),
-  fc.string({ unit: 'binary', maxLength: 80 }).map((v) => JSON.stringify(v)),
+  { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom(-1, 0, 1.5, 2 ** 53, -(2 ** 60), 1e308, '', ' ', 'x'.repeat(300), null, true, [], {})
+      .map((v) => JSON.stringify(v)),
+  },
+  { weight: 2, arbitrary: fc.constantFrom('-0', '1e400', '1E-400', '"\\ud800"', '"\\u0000"') },
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 80 }).map((v) => JSON.stringify(v)) },
+  { weight: 1, arbitrary: fc.integer({ min: 5000, max: 100_000 }).map((n) => '['.repeat(n) + ']'.repeat(n)) },
+  { weight: 1, arbitrary: fc.integer({ min: 5000, max: 50_000 }).map((n) => '{"a":'.repeat(n) + '1' + '}'.repeat(n)) },
 );
 
 function frameArbitrary(t: Tokens): fc.Arbitrary<Step> {
@@ -85,10 +91,13 @@ function frameArbitrary(t: Tokens): fc.Arbitrary<Step> {
       .tuple(
         valid,
         fc.oneof(
-          strangeJson,
-          fc.constantFrom(0, 2, '1', 1.0000001, t.valid).map((v) => JSON.stringify(v)),
-          // Characters that JSON escapes, so that an echo of them grows on every encoding.
-          fc.integer({ min: 1000, max: 300_000 }).map((n) => JSON.stringify('"\\\u0001'.repeat(n))),
+          { weight: 6, arbitrary: strangeJson },
+          { weight: 3, arbitrary: fc.constantFrom(0, 2, '1', 1.0000001, t.valid).map((v) => JSON.stringify(v)) },
+          // Characters that JSON escapes, so that an echo of them grows on every encoding (up to the frame limit).
+          {
+            weight: 1,
+            arbitrary: fc.integer({ min: 1000, max: 100_000 }).map((n) => JSON.stringify('"\\\u0001'.repeat(n))),
+          },
         ),
       )
       .filter(([, v]) => v !== '1')
@@ -205,9 +214,9 @@ export function conversationArbitrary(t: Tokens): fc.Arbitrary<Conversation> {
     fc.constant(send('chunk after proceed', line({ v: 1, type: 'chunk', length: 3 }))),
   );
   return fc.oneof(
-    { weight: 12, arbitrary: fc.tuple(splitFrame, terminator).map(([s, end]) => conv([s, ...end])) },
+    { weight: 60, arbitrary: fc.tuple(splitFrame, terminator).map(([s, end]) => conv([s, ...end])) },
     {
-      weight: 5,
+      weight: 25,
       arbitrary: fc
         .tuple(fc.array(frame, { minLength: 2, maxLength: 8 }), terminator)
         .map(([fs, end]) => conv([pipelined(fs), ...end])),
@@ -216,7 +225,7 @@ export function conversationArbitrary(t: Tokens): fc.Arbitrary<Conversation> {
     {
       // A real request (sometimes replaying an id), the decision, then whatever comes: a result (right or wrong id),
       // more frames, or the client leaving.
-      weight: 2,
+      weight: 10,
       arbitrary: fc
         .tuple(realRequest, fc.boolean(), fc.array(afterDecision, { maxLength: 3 }), fc.boolean(), terminator)
         .map(([r, wait, after, result, end]) =>
@@ -231,7 +240,7 @@ export function conversationArbitrary(t: Tokens): fc.Arbitrary<Conversation> {
     },
     {
       // A real request, then the client half-closes or vanishes before the decision.
-      weight: 1,
+      weight: 5,
       arbitrary: fc
         .tuple(realRequest, fc.constantFrom<Step>({ kind: 'end' }, { kind: 'destroy' }))
         .map(([r, end]) => conv([send('real request', line(r)), end])),
