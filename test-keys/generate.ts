@@ -1,6 +1,6 @@
 // Generates the throwaway OpenPGP keys used by the tests and the demo. Never use them for anything real.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as openpgp from 'openpgp';
 
@@ -89,8 +89,8 @@ export async function generateTestKeys(dir: string = generatedDir): Promise<Test
             )
         : undefined;
     const signingKey = signing ?? key;
-    const secretFile = join(dir, `${name}.sec.asc`);
-    const publicFile = join(dir, `${name}.pub.asc`);
+    const secretFile = resolve(dir, `${name}.sec.asc`);
+    const publicFile = resolve(dir, `${name}.pub.asc`);
     await writeAtomic(secretFile, privateKey);
     await writeAtomic(publicFile, publicKey);
     const user = (options.userIDs as { name: string; email: string }[])[0]!;

@@ -1,6 +1,6 @@
 // Loads the throwaway keys, generating them on first use (see test-keys/README.md).
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { generatedDir, generateTestKeys, type TestKeyInfo, type TestKeyName } from '../../test-keys/generate.js';
 
 export type { TestKeyInfo, TestKeyName };
@@ -18,7 +18,14 @@ let cache: Record<TestKeyName, TestKeyInfo> | undefined;
 export function testKeys(): Record<TestKeyName, TestKeyInfo> {
   if (!cache) {
     const list = JSON.parse(readFileSync(keysJson, 'utf8')) as TestKeyInfo[];
-    cache = Object.fromEntries(list.map((k) => [k.name, k])) as Record<TestKeyName, TestKeyInfo>;
+    // Key files as absolute paths, whatever directory the generator ran in (keys.json may hold relative ones).
+    const root = dirname(dirname(generatedDir));
+    const absolute = (k: TestKeyInfo): TestKeyInfo => ({
+      ...k,
+      secretFile: resolve(root, k.secretFile),
+      publicFile: resolve(root, k.publicFile),
+    });
+    cache = Object.fromEntries(list.map((k) => [k.name, absolute(k)])) as Record<TestKeyName, TestKeyInfo>;
   }
   return cache;
 }

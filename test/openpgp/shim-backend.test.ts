@@ -11,7 +11,7 @@ import { classify } from '../../shim/argv/classify.js';
 import type { SignJob } from '../../shim/backends/backend.js';
 import { startGateServer, type GateServer } from '../helpers/gate-server.js';
 import { makeEmptyGnupgHome, makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
-import { projectRoot, shimDir } from '../helpers/shim.js';
+import { shimDir } from '../helpers/shim.js';
 import { TEST_PASSPHRASE, testKeys } from '../helpers/test-keys.js';
 import { runGpg } from './support/gpg-runner.js';
 import { keyFileText } from './support/keys.js';
@@ -175,7 +175,7 @@ describe('GPG_GATE_KEY', () => {
     ['no secret key in it', 'PUBLIC', /no secret key block found/],
   ])('%s: a clear error, exit 2, nothing signed', async (_name, value, message) => {
     const extra: NodeJS.ProcessEnv = {};
-    if (value === 'PUBLIC') extra.GPG_GATE_KEY = join(projectRoot, testKeys().ed25519.publicFile);
+    if (value === 'PUBLIC') extra.GPG_GATE_KEY = testKeys().ed25519.publicFile;
     else extra.GPG_GATE_KEY = value;
     const e = env(extra);
     if (value === undefined) delete e.GPG_GATE_KEY;
