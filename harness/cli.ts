@@ -230,7 +230,9 @@ async function main(): Promise<void> {
     }
   }
   // Descriptors handed to us (--decisions-fd) may keep the event loop alive; the job is over. But first let stdout
-  // drain: on a pipe it is asynchronous, and exit() would cut a long `status` short.
+  // drain: on a pipe it is asynchronous, and exit() would cut a long `status` short. A reader that left (EPIPE) is
+  // not an error of ours.
+  process.stdout.on('error', () => undefined);
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   process.exit();
 }
