@@ -280,11 +280,15 @@ export async function runCell(lane: Lane, cell: Cell): Promise<CellResult> {
     const gone = () => runExit !== undefined;
 
     if (cell.scenario === 'signal') {
-      // The scenario's own step: SIGTERM while the command runs, delivered once the supervisor goes on.
-      const paused = await faults.waitFor('journal.after.child-started', 90_000, gone);
+      // The scenario's own step: SIGTERM while the command runs, delivered once the supervisor goes on. If the
+      // child-started write failed (so that step never comes), SIGTERM as soon as the command runs.
+      const unjournaled = () => faults.fired().some((f) => f.step === 'journal.before.child-started');
+      const paused = await faults.waitFor('journal.after.child-started', 90_000, () => gone() || unjournaled());
       if (paused?.action === 'pause') {
         process.kill(supervisor, 'SIGTERM');
         faults.releaseAll();
+      } else if (paused === null && !gone() && (await waitForFile(join(dir, 'child.pid'), gone))) {
+        signalIfAlive(supervisor, 'SIGTERM');
       }
     }
     if (cell.pauseAt !== undefined) {
@@ -327,6 +331,15 @@ export async function runCell(lane: Lane, cell: Cell): Promise<CellResult> {
   } finally {
     for (const pid of processesIn(dir)) kill9(pid);
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Sends `signal` unless the process is already gone (a fault may have killed it a moment ago). */
+function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Gone.
   }
 }
 
