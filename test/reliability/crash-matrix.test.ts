@@ -11,7 +11,7 @@ import { FULL_MATRIX, REPETITIONS } from './matrix-size.js';
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 
 /** Lanes run cells side by side, one at a time each (each lane has its own gpg-agent and PKSIGN log). */
-const LANES = 2;
+const LANES = 3;
 const free: Lane[] = [];
 const waiting: ((lane: Lane) => void)[] = [];
 
