@@ -1,6 +1,6 @@
 // The gnupg backend: the real gpg signs the spooled bytes, its output going exactly where gpg would have put it.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { faultPoint } from '../../protocol/fault-point.js';
 import type { Classification } from '../argv/types.js';
 import { runGpg } from '../run-gpg.js';
@@ -20,17 +20,28 @@ export function delegateArgv(argv: readonly string[], c: Classification, spoolPa
   return [...argv.slice(0, c.optionsEnd), ...extra, '--', spoolPath];
 }
 
+/** The digest of what gpg wrote. One reused buffer and no stream: the shim loads no stream machinery to sign. */
 export async function fileSha256(path: string): Promise<{ sha256: string; size: number } | null> {
+  let file: FileHandle;
   try {
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of createReadStream(path)) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-    }
-    return { sha256: hash.digest('hex'), size };
+    file = await open(path, 'r');
   } catch {
     return null;
+  }
+  try {
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(1024 * 1024);
+    let size = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return { sha256: hash.digest('hex'), size };
+      hash.update(buffer.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+  } catch {
+    return null;
+  } finally {
+    await file.close().catch(() => undefined);
   }
 }
 
