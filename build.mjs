@@ -27,6 +27,7 @@ const targets = [
   { entry: 'test-keys/generate.ts', out: 'generate-keys.js', format: 'esm' },
   { entry: 'shim/argv/generate-option-table.ts', out: 'generate-option-table.js', format: 'esm' },
   { entry: 'demo/main.ts', out: 'demo.js', format: 'esm' },
+  { entry: 'bench/main.ts', out: 'bench.js', format: 'esm' },
 ];
 
 export async function buildAll() {

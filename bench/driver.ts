@@ -1,0 +1,46 @@
+// The inside of a supervised job: `gpg-gate run --auto-commit -- node dist/bench.js --driver PLAN` runs this, so
+// that one warm supervisor serves every signing call and the shim-through-the-gate variants alternate with their
+// baselines in the same process. It writes the samples to the plan's output file.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { interleave, type Rounds } from './interleave.js';
+import { timeCommand, type Sample } from './timing.js';
+
+export interface PlannedCommand {
+  name: string;
+  file: string;
+  args: string[];
+  /** Environment changes against the job's own (which carries GPG_GATE_SOCKET and GPG_GATE_TOKEN). */
+  unset?: string[];
+  set?: Record<string, string>;
+  rss?: boolean;
+  cwd?: string;
+}
+
+export interface DriverPlan {
+  rounds: Rounds;
+  commands: PlannedCommand[];
+  out: string;
+}
+
+function envFor(c: PlannedCommand): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...c.set };
+  for (const k of c.unset ?? []) delete env[k];
+  return env;
+}
+
+export async function runDriver(planFile: string): Promise<void> {
+  const plan = JSON.parse(readFileSync(planFile, 'utf8')) as DriverPlan;
+  if (!process.env.GPG_GATE_SOCKET) throw new Error('the bench driver must run under gpg-gate run');
+  const samples = await interleave<Sample>(
+    plan.commands.map((c) => ({
+      name: c.name,
+      run: () =>
+        timeCommand(
+          { file: c.file, args: c.args, env: envFor(c), ...(c.cwd ? { cwd: c.cwd } : {}) },
+          { rss: c.rss ?? false },
+        ),
+    })),
+    plan.rounds,
+  );
+  writeFileSync(plan.out, JSON.stringify(samples));
+}
