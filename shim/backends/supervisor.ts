@@ -6,7 +6,7 @@ import { RESULT_TIMEOUT_MS } from '../../protocol/limits.js';
 import { ShimError } from '../shim-error.js';
 import { onSignal } from '../signals.js';
 import type { Backend, SignJob, SignOutcome } from './backend.js';
-import { writeAll } from './openpgp/fd-io.js';
+import { lineWriter, writeAll } from './openpgp/fd-io.js';
 import { judgeOptions } from './openpgp/gpg-options.js';
 import { existingOutput, GPG_ERR_FILE_EXISTS, SignatureOutput } from './supervisor-output.js';
 
@@ -24,17 +24,6 @@ interface Refusal {
 
 function notImplemented(what: string): Refusal {
   return { log: [`${PREFIX}: ${what}`], failure: GPG_ERR_NOT_IMPLEMENTED, reason: 'Not implemented' };
-}
-
-function lineWriter(fd: number | null, prefix: string): (text: string) => void {
-  return (text) => {
-    if (fd === null) return;
-    try {
-      writeAll(fd, Buffer.from(`${prefix}${text}\n`));
-    } catch {
-      // The caller closed its descriptor; gpg ignores that too.
-    }
-  };
 }
 
 /** What the supervisor cannot sign as gpg would for this call; checked before the gate, so no commit step runs. */

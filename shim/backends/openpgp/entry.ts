@@ -20,7 +20,7 @@ import {
   type SignMode,
 } from './core/index.js';
 import { setupFailure, unsupported } from './core/signing-error.js';
-import { writeAll } from './fd-io.js';
+import { lineWriter } from './fd-io.js';
 import { openOutput, type Output } from './output-file.js';
 import { readPassphrase } from './passphrase.js';
 import { judgeOptions, type OptionVerdict } from './gpg-options.js';
@@ -30,17 +30,6 @@ import { judgeOptions, type OptionVerdict } from './gpg-options.js';
 provideOpenpgp(require('openpgp') as OpenpgpLib);
 
 const READ_CHUNK = 1024 * 1024;
-
-function lineWriter(fd: number | null, prefix: string): (text: string) => void {
-  return (text) => {
-    if (fd === null) return;
-    try {
-      writeAll(fd, Buffer.from(`${prefix}${text}\n`));
-    } catch {
-      // The caller closed its descriptor; gpg ignores that too.
-    }
-  };
-}
 
 function failure(err: unknown): SigningError {
   if (err instanceof SigningError) return err;

@@ -21,6 +21,18 @@ export function writeAll(fd: number, data: Uint8Array): void {
   }
 }
 
+/** A writer of whole lines to `fd` (none if null); a caller that closed its descriptor is ignored, as gpg does. */
+export function lineWriter(fd: number | null, prefix: string): (text: string) => void {
+  return (text) => {
+    if (fd === null) return;
+    try {
+      writeAll(fd, Buffer.from(`${prefix}${text}\n`));
+    } catch {
+      // The caller closed its descriptor; gpg ignores that too.
+    }
+  };
+}
+
 /**
  * Reads one line from `fd` a byte at a time, as gpg reads --passphrase-fd: up to a LF (not included) or the end, and
  * never a byte more, so whatever follows stays for its next reader. An unreadable descriptor reads as empty.
