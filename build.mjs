@@ -1,7 +1,7 @@
 // Bundles the executables with esbuild. Node 20 cannot run TypeScript, and a bundle starts faster than a module tree.
 // Outputs are written to a temporary name and renamed, so a concurrent test never sees a half-written file.
 import { build } from 'esbuild';
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,18 +17,22 @@ const esmBanner =
 const shimMarker = /SHIM_MARKER = '([^']+)'/.exec(readFileSync(join(root, 'shim/marker.ts'), 'utf8'))?.[1];
 if (!shimMarker) throw new Error('shim/marker.ts: SHIM_MARKER not found');
 
-/** @type {{ entry: string, out: string, format: 'cjs' | 'esm', executable?: boolean, builtinsOnly?: boolean, marker?: string }[]} */
+/** @type {{ entry: string, out: string, format: 'cjs' | 'esm', executable?: boolean, builtinsOnly?: boolean, marker?: string, split?: boolean }[]} */
 const targets = [
   // The shim: one CommonJS file with no dependencies, so it can be copied anywhere (a chroot with only nodejs).
   { entry: 'shim/main.ts', out: 'shim/gpg', format: 'cjs', executable: true, builtinsOnly: true, marker: shimMarker },
   // The openpgp backend: loaded by the shim only when it signs with GPG_GATE_BACKEND=openpgp (openpgp.js inside).
   { entry: 'shim/backends/openpgp/entry.ts', out: 'shim/gpg-gate-openpgp.cjs', format: 'cjs' },
-  { entry: 'harness/cli.ts', out: 'gpg-gate.js', format: 'esm', executable: true },
+  // The CLI: what it imports dynamically (the signers, openpgp.js) goes to dist/chunks/ and loads only when used.
+  { entry: 'harness/cli.ts', out: 'gpg-gate.js', format: 'esm', executable: true, split: true },
   { entry: 'test-keys/generate.ts', out: 'generate-keys.js', format: 'esm' },
   { entry: 'shim/argv/generate-option-table.ts', out: 'generate-option-table.js', format: 'esm' },
   { entry: 'demo/main.ts', out: 'demo.js', format: 'esm' },
   { entry: 'bench/main.ts', out: 'bench.js', format: 'esm' },
 ];
+
+/** Chunks of earlier builds that no build wrote for an hour: an older running CLI may still load a recent one. */
+const CHUNK_GRACE_MS = 3600_000;
 
 export async function buildAll() {
   await mkdir(join(dist, 'shim'), { recursive: true });
@@ -43,7 +47,14 @@ export async function buildAll() {
         target: 'node20',
         format: t.format,
         write: false,
-        outfile: join(dist, t.out),
+        ...(t.split
+          ? {
+              splitting: true,
+              outdir: dist,
+              entryNames: t.out.replace(/\.js$/, ''),
+              chunkNames: 'chunks/[name]-[hash]',
+            }
+          : { outfile: join(dist, t.out) }),
         legalComments: 'none',
         logLevel: 'warning',
         banner: {
@@ -54,15 +65,29 @@ export async function buildAll() {
         // A builtins-only bundle must not silently pull in a package.
         ...(t.builtinsOnly ? { external: [], plugins: [builtinsOnly] } : {}),
       });
-      for (const file of result.outputFiles) {
+      const entry = join(dist, t.out);
+      // The entry last: it must never be on disk before the chunks it imports.
+      const files = [...result.outputFiles].sort((a, b) => Number(a.path === entry) - Number(b.path === entry));
+      for (const file of files) {
         const tmp = `${file.path}.${process.pid}.tmp`;
         await mkdir(dirname(file.path), { recursive: true });
         await writeFile(tmp, file.contents);
-        if (t.executable) await chmod(tmp, 0o755);
+        if (t.executable && file.path === entry) await chmod(tmp, 0o755);
         await rename(tmp, file.path);
       }
+      if (t.split) await pruneChunks(new Set(files.map((f) => f.path)));
     }),
   );
+}
+
+async function pruneChunks(keep) {
+  const dir = join(dist, 'chunks');
+  for (const name of await readdir(dir).catch(() => [])) {
+    const path = join(dir, name);
+    if (keep.has(path)) continue;
+    const st = await stat(path).catch(() => null);
+    if (st && Date.now() - st.mtimeMs > CHUNK_GRACE_MS) await rm(path, { force: true });
+  }
 }
 
 /** @type {import('esbuild').Plugin} */

@@ -4,8 +4,6 @@ import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { HarnessError, describeError } from '../harness-error.js';
-import { GnupgSigner } from './gnupg-signer.js';
-import { OpenpgpSigner } from './openpgp-signer.js';
 import type { Signer, SignerBackend, SignerDescription } from './signer.js';
 
 export interface SignerOptions {
@@ -46,10 +44,13 @@ export function describeSigner(o: SignerOptions): SignerDescription {
 export async function openSigner(o: SignerOptions): Promise<Signer> {
   if (o.backend === 'gnupg') {
     if (o.gnupghome === null) throw new HarnessError('usage', '--backend gnupg needs --gnupghome DIR');
+    // Loaded only here: the CLI starts without them (openpgp.js alone is most of the bundle).
+    const { GnupgSigner } = await import('./gnupg-signer.js');
     return GnupgSigner.open({ gnupghome: o.gnupghome, passphraseFile: o.passphraseFile });
   }
   if (o.key === null) throw new HarnessError('usage', '--backend openpgp needs --key FILE');
   const passphrase = o.passphraseFile === null ? null : readPassphraseFile(o.passphraseFile);
+  const { OpenpgpSigner } = await import('./openpgp-signer.js');
   return OpenpgpSigner.open({ keyFile: o.key, passphrase });
 }
 
