@@ -1,6 +1,5 @@
 // The commit step: performed once per job, at its first signing request, before any signature exists. Three ways:
 // the operator's hook (--on-commit), no step at all (--auto-commit), or the embedding program (--decisions-fd).
-import { execa } from 'execa';
 import { performance } from 'node:perf_hooks';
 import type { DecisionChannel } from './decision-channel.js';
 import { describeError } from './harness-error.js';
@@ -57,6 +56,8 @@ export class HookCommitStep implements CommitStep {
   constructor(private readonly command: string) {}
 
   async run(input: CommitInput, timeoutMs: number): Promise<CommitVerdict> {
+    // Loaded here, not at start-up: only --on-commit needs execa (~60 ms of CPU to load).
+    const { execa } = await import('execa');
     const started = performance.now();
     // Its own process group, so that a timeout kills whatever the hook started too.
     const hook = execa('/bin/sh', ['-c', this.command], {
