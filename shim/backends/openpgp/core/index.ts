@@ -35,6 +35,7 @@ export { makeClock, parseFakedTime, isoTimeUtc, type FakedTime } from './faked-t
 export { literalName } from './literal-name.js';
 export { SigningError, GPG_FAILURE, type SigningErrorCode, type GpgReport } from './signing-error.js';
 export { sigCreatedLine, type CreatedSignature, type DataSource, type SignMode, type Sink } from './sign-data.js';
+export { wholeSource, OutputBuffer } from './memory-io.js';
 export type { Reporter } from './signer-list.js';
 export type { PassphrasePolicy } from './unlock.js';
 
