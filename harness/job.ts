@@ -124,12 +124,17 @@ export class Job implements GateHandler {
 
   /** Journals an event durably, then announces it. Throws HarnessError('journal'). */
   private record(body: JournalBody): void {
+    this.recordAll([body]);
+  }
+
+  /** Journals events that guard the same action with one write and one fsync, then announces them. */
+  private recordAll(bodies: readonly JournalBody[]): void {
     const journal = this.journal;
     if (journal === null) throw new HarnessError('journal', 'the journal is not open yet');
     const firstFailure = journal.failure === null;
-    let line: EventLine;
+    let lines: EventLine[];
     try {
-      line = journal.append(body);
+      lines = journal.appendAll(bodies);
     } catch (err) {
       if (firstFailure) {
         this.options.announce({
@@ -142,7 +147,7 @@ export class Job implements GateHandler {
       }
       throw err;
     }
-    this.options.announce(line);
+    for (const line of lines) this.options.announce(line);
   }
 
   /** Journals an event whose failure changes nothing we could still do (the journal is then broken for good). */
@@ -460,6 +465,10 @@ export class Job implements GateHandler {
     this.record(body);
   }
 
+  journalEvents(bodies: readonly JournalBody[]): void {
+    this.recordAll(bodies);
+  }
+
   journalEventBestEffort(body: JournalBody): void {
     this.recordBestEffort(body);
   }
@@ -487,14 +496,26 @@ class Session implements GateSession {
   async decide(isOpen: () => boolean): Promise<SessionDecision> {
     const { a, request, recorded } = this;
     const requestSha256 = createHash('sha256').update(JSON.stringify(recorded)).digest('hex');
+    const requested: JournalBody = {
+      event: 'sign-requested',
+      attempt: a.n,
+      id: request.id,
+      request: recorded,
+      requestSha256,
+    };
+    const approved: JournalBody = { event: 'sign-approved', attempt: a.n, id: request.id };
+    // Already committed, and none of the checks below would refuse: between the request and its approval nothing
+    // happens outside this process, so both guard the same proceed and share one write and one fsync.
+    if (this.job.isCommitted() && a.abortReason() === null && this.job.unfitRequest(request) === null && isOpen()) {
+      try {
+        this.job.journalEvents([requested, approved]);
+      } catch (err) {
+        return { decision: 'abort', reason: `the supervisor cannot journal: ${describeError(err)}` };
+      }
+      return { decision: 'proceed', reason: 'committed' };
+    }
     try {
-      this.job.journalEvent({
-        event: 'sign-requested',
-        attempt: a.n,
-        id: request.id,
-        request: recorded,
-        requestSha256,
-      });
+      this.job.journalEvent(requested);
     } catch (err) {
       return { decision: 'abort', reason: `the supervisor cannot journal: ${describeError(err)}` };
     }
@@ -512,7 +533,7 @@ class Session implements GateSession {
     if (a.abortReason() !== null) return this.refuse(`this attempt was aborted: ${a.abortReason()}`);
     if (!isOpen()) return this.refuse('the client left before the decision');
     try {
-      this.job.journalEvent({ event: 'sign-approved', attempt: a.n, id: request.id });
+      this.job.journalEvent(approved);
     } catch (err) {
       return { decision: 'abort', reason: `the supervisor cannot journal: ${describeError(err)}` };
     }

@@ -99,19 +99,41 @@ export class Journal {
 
   /** Durably appends one event. Throws HarnessError('journal'): whatever the event guards must not happen. */
   append(body: JournalBody): JobRecord {
+    return this.appendAll([body])[0] as JobRecord;
+  }
+
+  /**
+   * Durably appends events that guard the same action, in order, with one write(2) and one fsync: on disk after a
+   * crash, a prefix of them (the last possibly torn). Throws HarnessError('journal') as append() does.
+   */
+  appendAll(bodies: readonly JournalBody[]): JobRecord[] {
     if (this.broken !== null)
       throw new HarnessError('journal', `the journal ${this.path} failed earlier: ${this.broken}`);
-    const record = { v: RECORD_VERSION, seq: this.seq + 1, time: new Date().toISOString(), job: this.job, ...body };
-    const line = Buffer.from(JSON.stringify(record) + '\n', 'utf8');
+    const time = new Date().toISOString();
+    const records = bodies.map((body, i) => ({
+      v: RECORD_VERSION,
+      seq: this.seq + 1 + i,
+      time,
+      job: this.job,
+      ...body,
+    }));
+    const lines = records.map((record) => Buffer.from(JSON.stringify(record) + '\n', 'utf8'));
+    const line = Buffer.concat(lines);
     try {
       // Test-only fault points (docs/protocol.md §12): die or pause around the write, or make it fail.
-      const fault = faultPoint(`journal.before.${body.event}`);
-      if (fault === 'enospc') {
-        throw Object.assign(new Error('no space left on device (injected by GPG_GATE_TEST_FAULT)'), { code: 'ENOSPC' });
-      }
-      if (fault === 'torn') {
-        writeSync(this.fd, line.subarray(0, line.length >> 1));
-        dieNow();
+      let offset = 0;
+      for (const [i, body] of bodies.entries()) {
+        const fault = faultPoint(`journal.before.${body.event}`);
+        if (fault === 'enospc') {
+          throw Object.assign(new Error('no space left on device (injected by GPG_GATE_TEST_FAULT)'), {
+            code: 'ENOSPC',
+          });
+        }
+        if (fault === 'torn') {
+          writeSync(this.fd, line.subarray(0, offset + ((lines[i] as Buffer).length >> 1)));
+          dieNow();
+        }
+        offset += (lines[i] as Buffer).length;
       }
       let written = writeSync(this.fd, line);
       // After a short write, the next write completes the line or says why it cannot (ENOSPC on a full disk).
@@ -127,9 +149,9 @@ export class Journal {
       this.broken = describeError(err);
       throw new HarnessError('journal', `cannot write to the journal ${this.path}: ${this.broken}`, { cause: err });
     }
-    this.seq += 1;
-    faultPoint(`journal.after.${body.event}`);
-    return record as JobRecord;
+    this.seq += bodies.length;
+    for (const body of bodies) faultPoint(`journal.after.${body.event}`);
+    return records as JobRecord[];
   }
 
   get failure(): string | null {
