@@ -3,6 +3,7 @@
 // byte-identical to gpg's. openpgp.js does the public-key operation.
 import type { Hash } from 'node:crypto';
 import { openpgp, type OpenpgpLib, type SecretKeyPacket, type SecretSubkeyPacket } from './openpgp.js';
+import { PK_EDDSA } from './digest-algo.js';
 import { newLength, oldHeader, TAG } from './packets.js';
 
 const SUBPACKET = { creationTime: 2, issuerKeyId: 16, signersUserId: 28, issuerFingerprint: 33 } as const;
@@ -71,17 +72,20 @@ function prehashedSignaturePacket(lib: OpenpgpLib): ReturnType<typeof definePreh
   return cls;
 }
 
-// The "data" openpgp.js sees: nothing, as a stream. A stream makes openpgp.js sign the digest it gets from hash()
-// rather than hashing a byte array itself (which for RSA it would do with WebCrypto, over the wrong bytes).
-function emptyData(): { text: null; getBytes: () => ReadableStream<Uint8Array> } {
+// The "data" openpgp.js sees: nothing. For RSA, as a stream: that makes openpgp.js sign the digest it gets from hash()
+// rather than hashing a byte array itself (with WebCrypto, over the wrong bytes). EdDSA always signs that digest, and
+// gets the bytes: a stream costs openpgp.js a chain of web streams per signature.
+function emptyData(asStream: boolean): { text: null; getBytes: () => Uint8Array | ReadableStream<Uint8Array> } {
   return {
     text: null,
     getBytes: () =>
-      new ReadableStream<Uint8Array>({
-        start(controller) {
-          controller.close();
-        },
-      }),
+      asStream
+        ? new ReadableStream<Uint8Array>({
+            start(controller) {
+              controller.close();
+            },
+          })
+        : new Uint8Array(0),
   };
 }
 
@@ -120,7 +124,7 @@ export async function makeSignaturePacket(running: Hash, p: SignatureParams): Pr
   // openpgp.js's declared signature of sign() is narrower than what it accepts (any object with getBytes()).
   await (sig.sign as (k: unknown, d: unknown, date: Date, detached: boolean, c: unknown) => Promise<void>)(
     p.key,
-    emptyData(),
+    emptyData(Number(p.key.algorithm) !== PK_EDDSA),
     p.created,
     true,
     config,
