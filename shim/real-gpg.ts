@@ -23,7 +23,8 @@ export function isShim(path: string): boolean {
 
 function isExecutableFile(path: string): boolean {
   try {
-    if (!statSync(path).isFile()) return false;
+    // Most PATH directories hold no gpg: no thrown ENOENT for those (an exception per directory adds up).
+    if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
     accessSync(path, constants.X_OK);
     return true;
   } catch {

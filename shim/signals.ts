@@ -1,6 +1,5 @@
 // The signals a caller may send to "gpg" that the shim must not simply die of: it forwards them to the real gpg, or
 // cleans up (spool files) before dying of them itself.
-import { constants } from 'node:os';
 
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
@@ -35,7 +34,7 @@ export function exitLike(result: { code: number | null; signal: NodeJS.Signals |
     // ignored.
     const deadline = Date.now() + 1000;
     while (Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-    process.exit(128 + (constants.signals[result.signal] ?? 0));
+    process.exit(128 + (process.getBuiltinModule('node:os').constants.signals[result.signal] ?? 0));
   }
   process.exit(result.code ?? 2);
 }

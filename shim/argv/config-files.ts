@@ -1,8 +1,7 @@
 // Where gpg looks for its config files and how it opens them: the global file always, then one user file (the first
 // `--options FILE`, none with `--no-options`, else the first readable of gpg.conf-2.2.40, gpg.conf-2.2, gpg.conf-2,
 // gpg.conf in the home directory), as libgpg-error 1.46 gpgrt_argparser() does for gpg 2.2.
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { homedir as osHomedir } from 'node:os';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { GPG_VERSION } from './option-table.js';
 
@@ -27,6 +26,9 @@ const STRERROR: Record<string, string> = {
 /** Reads a config file as bytes (one char per byte), or says why gpg could not. */
 export function openConfig(path: string): ConfigOpen {
   try {
+    // A missing file is the common case: a stat that returns nothing is cheaper than a thrown ENOENT.
+    if (!statSync(path, { throwIfNoEntry: false }))
+      return { kind: 'missing', path, reason: STRERROR.ENOENT ?? 'No such file or directory' };
     return { kind: 'text', path, text: readFileSync(path, 'latin1') };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? '';
@@ -37,6 +39,7 @@ export function openConfig(path: string): ConfigOpen {
 
 function readable(path: string): boolean {
   try {
+    if (!statSync(path, { throwIfNoEntry: false })) return false;
     accessSync(path, constants.R_OK);
     return true;
   } catch {
@@ -59,7 +62,8 @@ export function userConfigPath(homedir: string): string {
 
 /** $HOME, else the password database (what gnupg's tilde expansion uses). */
 function homeOf(env: NodeJS.ProcessEnv): string {
-  return env.HOME || osHomedir();
+  // node:os only when needed: loading it costs more than the rest of this module.
+  return env.HOME || process.getBuiltinModule('node:os').homedir();
 }
 
 /** `~user` from /etc/passwd (gnupg uses getpwnam); null if unknown. */

@@ -1,6 +1,5 @@
 // The meta commands of gpg's config files (`[if …]`, `[let …]`, `[ignore]`, `[user …]`, …), ported from
 // libgpg-error 1.46 argparse.c. A conditional can switch options on and off, so the shim must evaluate it as gpg does.
-import { userInfo } from 'node:os';
 import { isCSpace, parseCLong } from './c-strtol.js';
 import { ENTRIES, GPG_VERSION } from './option-table.js';
 
@@ -111,7 +110,7 @@ export function toByteString(s: string): string {
 
 let cachedUser: string | null = null;
 function username(): string {
-  cachedUser ??= toByteString(userInfo().username);
+  cachedUser ??= toByteString(process.getBuiltinModule('node:os').userInfo().username);
   return cachedUser;
 }
 

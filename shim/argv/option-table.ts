@@ -44,34 +44,35 @@ const file = tableFile as OptionTableFile;
 /** The gpg version the table came from ("2.2.40"); gpg.conf-2.2.40, gpg.conf-2.2, gpg.conf-2 derive from it. */
 export const GPG_VERSION = file.gpgVersion;
 
-function buildEntries(): OptionEntry[] {
-  const entries: OptionEntry[] = [];
-  const canonicalOf = new Map<string, string>();
+export const ENTRIES: readonly OptionEntry[] = [];
+const BY_NAME = new Map<string, OptionEntry>();
+const BY_SHORT = new Map<number, OptionEntry>();
+
+// Built in one pass at every start of the shim, so kept cheap: a numeric key for (code, flags), no intermediate arrays.
+function addEntry(e: OptionEntry): void {
+  (ENTRIES as OptionEntry[]).push(e);
+  if (e.name !== null && !BY_NAME.has(e.name)) BY_NAME.set(e.name, e);
+  // The parser takes the first entry with the code; only ASCII letters can be written in a short cluster.
+  if (e.short < 128 && !BY_SHORT.has(e.short)) BY_SHORT.set(e.short, e);
+}
+{
+  const canonicalOf = new Map<number, string>();
   for (const [name, short, flags] of file.options) {
-    const key = `${short}/${flags}`;
-    if (!canonicalOf.has(key)) canonicalOf.set(key, name);
-    entries.push({ index: entries.length, name, short, flags, canonical: canonicalOf.get(key) ?? name });
+    const key = short * 65536 + flags; // flags < 65536
+    let canonical = canonicalOf.get(key);
+    if (canonical === undefined) canonicalOf.set(key, (canonical = name));
+    addEntry({ index: ENTRIES.length, name, short, flags, canonical });
   }
   // Short-only options have no long name, so their place among the long names does not matter.
   for (const s of file.shortOnly) {
-    entries.push({
-      index: entries.length,
+    addEntry({
+      index: ENTRIES.length,
       name: null,
       short: s.letter.charCodeAt(0),
       flags: s.flags,
       canonical: `-${s.letter}`,
     });
   }
-  return entries;
-}
-
-export const ENTRIES: readonly OptionEntry[] = buildEntries();
-const BY_NAME = new Map<string, OptionEntry>();
-const BY_SHORT = new Map<number, OptionEntry>();
-for (const e of ENTRIES) {
-  if (e.name !== null && !BY_NAME.has(e.name)) BY_NAME.set(e.name, e);
-  // The parser takes the first entry with the code; only ASCII letters can be written in a short cluster.
-  if (e.short < 128 && !BY_SHORT.has(e.short)) BY_SHORT.set(e.short, e);
 }
 
 /** The entry with exactly this long name (config files allow no abbreviation). */
