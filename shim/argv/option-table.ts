@@ -57,7 +57,13 @@ function addEntry(e: OptionEntry): void {
 }
 {
   const canonicalOf = new Map<number, string>();
-  for (const [name, short, flags] of file.options) {
+  const rows = file.options;
+  // Indexed rather than destructured: this runs in the interpreter, where destructuring goes through an iterator.
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as OptionTableFile['options'][number];
+    const name = row[0];
+    const short = row[1];
+    const flags = row[2];
     const key = short * 65536 + flags; // flags < 65536
     let canonical = canonicalOf.get(key);
     if (canonical === undefined) canonicalOf.set(key, (canonical = name));
