@@ -1,6 +1,6 @@
 // Finding the real gpg: GPG_GATE_REAL_GPG, else the first `gpg` on PATH that is not a copy of the shim.
 import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { delimiter, isAbsolute } from 'node:path';
 import { MARKER_SCAN_BYTES, SHIM_MARKER } from './marker.js';
 import { ShimError } from './shim-error.js';
 
@@ -15,7 +15,8 @@ export function isShim(path: string): boolean {
   try {
     const buf = Buffer.alloc(MARKER_SCAN_BYTES);
     const n = readSync(fd, buf, 0, buf.length, 0);
-    return buf.subarray(0, n).includes(SHIM_MARKER);
+    // latin1 maps byte to char one to one, so this is a byte search; cheaper at start-up than Buffer#includes.
+    return buf.toString('latin1', 0, n).includes(SHIM_MARKER);
   } finally {
     closeSync(fd);
   }
@@ -44,8 +45,9 @@ export function findRealGpg(env: NodeJS.ProcessEnv): string {
     return explicit;
   }
   for (const dir of (env.PATH ?? '').split(delimiter)) {
-    // An empty PATH element means the current directory, as for execvp.
-    const candidate = join(dir || '.', 'gpg');
+    // An empty PATH element means the current directory, as for execvp. The candidate always holds a slash:
+    // path.join('.', 'gpg') is 'gpg', which spawn would look up on PATH again, finding the shim first.
+    const candidate = `${dir || '.'}${dir.endsWith('/') ? '' : '/'}gpg`;
     if (isExecutableFile(candidate) && !isShim(candidate)) return candidate;
   }
   throw new ShimError('setup', 'no real gpg found on PATH (every gpg there is a gpg-gate shim); set GPG_GATE_REAL_GPG');

@@ -88,4 +88,23 @@ describe('finding the real gpg', () => {
     expect(r.status).toBe(3);
     expect(r.stdout.toString()).toBe('fake gpg: --list-keys x y\n');
   });
+
+  it('a gpg found through a "." or empty PATH element is run as ./gpg, not looked up on PATH again', () => {
+    const cwd = join(dir, 'cwd');
+    mkdirSync(cwd, { recursive: true });
+    writeFileSync(join(cwd, 'gpg'), '#!/bin/sh\necho "gpg in cwd: $*"\n');
+    chmodSync(join(cwd, 'gpg'), 0o755);
+    // node is not on this PATH: a bare 'gpg' handed to spawn would reach the shim in `a`, whose #! line then fails
+    // (127) instead of recursing.
+    for (const path of [`${dir}/a:.`, `${dir}/a::${dir}/b`]) {
+      const r = spawnSync(process.execPath, [shimPath, '--list-keys'], {
+        cwd,
+        env: env({ PATH: path }),
+        timeout: 20_000,
+      });
+      expect(r.stderr.toString()).toBe('');
+      expect(r.stdout.toString()).toBe('gpg in cwd: --list-keys\n');
+      expect(r.status).toBe(0);
+    }
+  });
 });
