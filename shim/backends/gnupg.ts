@@ -1,6 +1,6 @@
 // The gnupg backend: the real gpg signs the spooled bytes, its output going exactly where gpg would have put it.
 import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import { faultPoint } from '../../protocol/fault-point.js';
 import type { Classification } from '../argv/types.js';
 import { runGpg } from '../run-gpg.js';
@@ -20,20 +20,25 @@ export function delegateArgv(argv: readonly string[], c: Classification, spoolPa
   return [...argv.slice(0, c.optionsEnd), ...extra, '--', spoolPath];
 }
 
+/** Outputs up to this size are hashed with synchronous calls: cheaper than thread-pool round trips for a signature. */
+const SYNC_HASH_MAX = 1024 * 1024;
+
 /** The digest of what gpg wrote. One reused buffer and no stream: the shim loads no stream machinery to sign. */
 export async function fileSha256(path: string): Promise<{ sha256: string; size: number } | null> {
-  let file: FileHandle;
+  let fd: number;
   try {
-    file = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch {
     return null;
   }
   try {
     const hash = createHash('sha256');
     const buffer = Buffer.allocUnsafe(1024 * 1024);
+    // A large output (an inline signature of a large file) is read asynchronously, so signals are still handled.
+    const small = fstatSync(fd).size <= SYNC_HASH_MAX;
     let size = 0;
     for (;;) {
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      const bytesRead = small ? readSync(fd, buffer, 0, buffer.length, null) : await readAsync(fd, buffer);
       if (bytesRead === 0) return { sha256: hash.digest('hex'), size };
       hash.update(buffer.subarray(0, bytesRead));
       size += bytesRead;
@@ -41,8 +46,14 @@ export async function fileSha256(path: string): Promise<{ sha256: string; size: 
   } catch {
     return null;
   } finally {
-    await file.close().catch(() => undefined);
+    closeSync(fd);
   }
+}
+
+function readAsync(fd: number, buffer: Buffer): Promise<number> {
+  return new Promise((resolve, reject) =>
+    read(fd, buffer, 0, buffer.length, null, (err, n) => (err ? reject(err) : resolve(n))),
+  );
 }
 
 export function gnupgBackend(gpg: string): Backend {
