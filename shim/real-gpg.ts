@@ -22,7 +22,7 @@ export function isShim(path: string): boolean {
   }
 }
 
-function isExecutableFile(path: string): boolean {
+export function isExecutableFile(path: string): boolean {
   try {
     // Most PATH directories hold no gpg: no thrown ENOENT for those (an exception per directory adds up).
     if (!statSync(path, { throwIfNoEntry: false })?.isFile()) return false;
