@@ -73,3 +73,22 @@ export function start(program: string, args: readonly string[], options: RunOpti
 export function run(program: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   return start(program, args, options).done;
 }
+
+/** `head -c SIZE /dev/zero | PROGRAM ARGS`: a large stdin that no test process holds in memory. */
+export function zerosInto(
+  size: number,
+  program: string,
+  args: readonly string[],
+  options: { env: NodeJS.ProcessEnv; cwd: string },
+): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const head = spawn('head', ['-c', String(size), '/dev/zero'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(program, args, { ...options, stdio: [head.stdout, 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+  });
+}

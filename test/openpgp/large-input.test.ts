@@ -1,6 +1,6 @@
 // A 1 GiB payload on stdin, detached-signed by the openpgp backend through the shim: streamed end to end, the shim's
 // peak RSS bounded, and the signature covers exactly those bytes.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateServer, type GateServer } from '../helpers/gate-server.js';
 import { makeEmptyGnupgHome, makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
 import { requireTool } from '../helpers/require-tool.js';
+import { zerosInto } from '../helpers/run.js';
 import { shimPath } from '../helpers/shim.js';
 import { keyFileText } from './support/keys.js';
 import { openpgpEnv } from './support/shim-run.js';
@@ -33,20 +34,6 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-/** `head -c SIZE /dev/zero | CMD ARGS`: exit code, stdout, stderr. */
-function zerosInto(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
-  return new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((resolve, reject) => {
-    const head = spawn('head', ['-c', String(SIZE), '/dev/zero'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const child = spawn(cmd, args, { env, cwd: work, stdio: [head.stdout, 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
-  });
-}
-
 describe('large input', () => {
   it('1 GiB on stdin, detached: signed, verifies, shim peak RSS bounded', async (ctx) => {
     requireTool(ctx, '/usr/bin/time', 'GNU time measures the peak RSS');
@@ -55,9 +42,10 @@ describe('large input', () => {
     const rssFile = join(work, 'rss');
     const started = performance.now();
     const r = await zerosInto(
+      SIZE,
       '/usr/bin/time',
       ['-f', '%M', '-o', rssFile, shimPath, '--status-fd=2', '-bsau', 'ed25519@example.invalid'],
-      openpgpEnv(server.env(), keyFile, { GNUPGHOME: shimHome.dir }),
+      { env: openpgpEnv(server.env(), keyFile, { GNUPGHOME: shimHome.dir }), cwd: work },
     );
     const seconds = (performance.now() - started) / 1000;
     expect(r.code, r.stderr).toBe(0);
@@ -71,7 +59,10 @@ describe('large input', () => {
     expect(server.requests.at(-1)).toMatchObject({ size: SIZE, backend: 'openpgp' });
 
     writeFileSync(join(work, 'sig.asc'), r.stdout);
-    const verify = await zerosInto('gpg', ['--batch', '--verify', join(work, 'sig.asc'), '-'], verifier.env);
+    const verify = await zerosInto(SIZE, 'gpg', ['--batch', '--verify', join(work, 'sig.asc'), '-'], {
+      env: verifier.env,
+      cwd: work,
+    });
     expect(verify.code, verify.stderr).toBe(0);
     // It covers the whole GiB: the same signature over one byte does not verify.
     const wrong = spawnSync('gpg', ['--batch', '--verify', join(work, 'sig.asc'), '-'], {

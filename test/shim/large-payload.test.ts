@@ -1,5 +1,5 @@
 // A 2 GiB payload on stdin signed through the gate: the shim streams it (spool + hash) with bounded memory.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { startGateServer, type GateServer } from '../helpers/gate-server.js';
 import { makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
 import { shimPath, shimPathEnv } from '../helpers/shim.js';
 import { requireTool } from '../helpers/require-tool.js';
+import { zerosInto } from '../helpers/run.js';
 
 const SIZE = 2 * 1024 ** 3;
 const RSS_LIMIT_KIB = 150 * 1024;
@@ -36,33 +37,16 @@ function zerosSha256(): string {
   return hash.digest('hex');
 }
 
-/** Runs `head -c SIZE /dev/zero | CMD`, returning CMD's exit code and stdout. */
-function pipeZerosInto(
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: Buffer; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const head = spawn('head', ['-c', String(SIZE), '/dev/zero'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const child = spawn(cmd, args, { env, cwd: work, stdio: [head.stdout, 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
-  });
-}
-
 describe('large payload', () => {
   it('2 GiB on stdin: signed, digest exact, shim peak RSS < 150 MiB', async (ctx) => {
     requireTool(ctx, '/usr/bin/time', 'GNU time (package "time") measures the peak RSS');
     const rssFile = join(work, 'rss');
     const env = { ...home.env, PATH: shimPathEnv(), ...server.env() };
-    const r = await pipeZerosInto(
+    const r = await zerosInto(
+      SIZE,
       '/usr/bin/time',
       ['-f', '%M', '-o', rssFile, shimPath, '-bsau', home.keys.ed25519.fingerprint],
-      env,
+      { env, cwd: work },
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.toString()).toMatch(/^-----BEGIN PGP SIGNATURE-----\n/);
@@ -77,7 +61,10 @@ describe('large payload', () => {
       sha256: zerosSha256(),
     });
     writeFileSync(join(work, 'sig.asc'), r.stdout);
-    const verify = await pipeZerosInto('gpg', ['--batch', '--verify', join(work, 'sig.asc'), '-'], home.env);
+    const verify = await zerosInto(SIZE, 'gpg', ['--batch', '--verify', join(work, 'sig.asc'), '-'], {
+      env: home.env,
+      cwd: work,
+    });
     expect(verify.code, verify.stderr).toBe(0);
     // The signature really covers the 2 GiB: the same signature over one byte more does not verify.
     const wrong = spawnSync('gpg', ['--batch', '--verify', join(work, 'sig.asc'), '-'], {
