@@ -13,7 +13,7 @@ import { CLI, runGate } from '../helpers/gate-run.js';
 import { FaultDir, type Fired } from '../helpers/fault-points.js';
 import { makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
 import { cmdline, kill9, processesIn, quiesce } from '../helpers/proc.js';
-import { journalViolations, truthViolations } from './journal-truth.js';
+import { journalViolations, truthViolations, type WorldFacts } from './journal-truth.js';
 
 export type Participant = 'shim' | 'child' | 'supervisor' | 'hook';
 
@@ -132,16 +132,10 @@ const SCENARIO_FAULTS: Partial<Record<Scenario, string[]>> = {
   unreported: ['shim.after-proceed:kill'],
 };
 
-export interface CellResult {
+/** What the cell observed (the world facts its invariants are checked against) and how it got there. */
+export interface CellResult extends WorldFacts {
   records: JobRecord[];
   torn: boolean;
-  status: JobStatus;
-  runExit: number | null;
-  agentSignatures: number;
-  outputs: number;
-  hookStarted: boolean;
-  hookCommitted: boolean;
-  hookTransient: boolean;
   fired: Fired[];
   /** Journal invariants and the truth of `status`; empty is a pass. */
   violations: string[];
