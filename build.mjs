@@ -13,6 +13,17 @@ const dist = join(root, 'dist');
 const esmBanner =
   "import { createRequire as __gpgGateCreateRequire } from 'node:module'; const require = __gpgGateCreateRequire(import.meta.url);";
 
+// The executables start as sh, which reads the signal state the caller gave us before Node resets it (Node unblocks
+// every signal and restores ignored ones at start-up; shim/inherited-signals.ts), then execs node on the same file.
+// For JavaScript the second line is a string and a comment. Nothing else of the caller's environment changes.
+const launcher = [
+  '#!/bin/sh',
+  '":" //; GPG_GATE_INHERITED_SIGNALS=; if [ -r /proc/self/status ]; then while IFS=\' \t\' read -r GPG_GATE_K GPG_GATE_V;' +
+    ' do case $GPG_GATE_K in SigBlk:|SigIgn:) GPG_GATE_INHERITED_SIGNALS="$GPG_GATE_INHERITED_SIGNALS $GPG_GATE_V";;' +
+    ' SigCgt:) break;; esac; done </proc/self/status; unset GPG_GATE_K GPG_GATE_V; fi;' +
+    ' export GPG_GATE_INHERITED_SIGNALS; exec node "$0" "$@"',
+].join('\n');
+
 // Every copy of the shim carries its marker in the first lines, so that finding the real gpg can skip any shim.
 const shimMarker = /SHIM_MARKER = '([^']+)'/.exec(readFileSync(join(root, 'shim/marker.ts'), 'utf8'))?.[1];
 if (!shimMarker) throw new Error('shim/marker.ts: SHIM_MARKER not found');
@@ -58,7 +69,11 @@ export async function buildAll() {
         legalComments: 'none',
         logLevel: 'warning',
         banner: {
-          js: ['#!/usr/bin/env node', t.marker ? `// ${t.marker}` : '', t.format === 'esm' ? esmBanner : '']
+          js: [
+            t.executable ? launcher : '#!/usr/bin/env node',
+            t.marker ? `// ${t.marker}` : '',
+            t.format === 'esm' ? esmBanner : '',
+          ]
             .filter(Boolean)
             .join('\n'),
         },

@@ -7,6 +7,7 @@ import { EventStream } from './events.js';
 import { readableFd, writableFd } from './fd-streams.js';
 import { HarnessError, describeError } from './harness-error.js';
 import { installShim } from './install-shim.js';
+import { inheritedSignals } from '../shim/inherited-signals.js';
 import { EXIT_NOTHING_COMMITTED, Job } from './job.js';
 import { checkJobId, defaultJournal, newJobId, shimDir } from './paths.js';
 import { RECORD_VERSION, type EventLine } from './records.js';
@@ -115,6 +116,7 @@ async function run(command: string[], opts: RunOptions): Promise<number> {
       eventsFd: opts.eventsFd ?? null,
       decisionsFd: opts.decisionsFd ?? null,
       signer,
+      signals: inheritedSignals(process.env),
       announce,
       note,
     }).run();

@@ -1,6 +1,7 @@
 // The commit step: performed once per job, at its first signing request, before any signature exists. Three ways:
 // the operator's hook (--on-commit), no step at all (--auto-commit), or the embedding program (--decisions-fd).
 import { performance } from 'node:perf_hooks';
+import { childEnvironment } from '../shim/inherited-signals.js';
 import type { DecisionChannel } from './decision-channel.js';
 import { describeError } from './harness-error.js';
 import type { CommitMethod, RecordedRequest } from './records.js';
@@ -44,7 +45,7 @@ const elapsed = (since: number) => Math.round(performance.now() - since);
  */
 function hookEnvironment(input: CommitInput): NodeJS.ProcessEnv {
   const { GPG_GATE_TOKEN: _token, ...env } = process.env;
-  return { ...env, GPG_GATE_JOB: input.job, GPG_GATE_ATTEMPT: String(input.attempt) };
+  return childEnvironment(env, { GPG_GATE_JOB: input.job, GPG_GATE_ATTEMPT: String(input.attempt) });
 }
 
 /**

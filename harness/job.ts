@@ -7,6 +7,7 @@ import { lstatSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { constants } from 'node:os';
 import { ProtocolError } from '../protocol/errors.js';
+import { childEnvironment, isHeldBack, withSignalState, type SignalState } from '../shim/inherited-signals.js';
 import type { SignRequest, SignResult } from '../protocol/messages.js';
 import type { CommitStep, CommitVerdict } from './commit-step.js';
 import { HarnessError, describeError } from './harness-error.js';
@@ -46,6 +47,8 @@ export interface JobOptions {
   announce: (line: EventLine) => void;
   /** Diagnostics that are not events. */
   note: (text: string) => void;
+  /** What our caller blocked and ignored: the command gets it too, and the supervisor does not act on it. */
+  signals: SignalState;
 }
 
 interface JournalPlan {
@@ -96,7 +99,7 @@ class Attempt {
   }
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 export class Job implements GateHandler {
   job: string;
@@ -300,13 +303,12 @@ export class Job implements GateHandler {
   private async runChild(a: Attempt, token: string): Promise<{ exitCode: number | null; signal: string | null }> {
     const [file, ...args] = this.options.command;
     if (file === undefined) throw new HarnessError('usage', 'no command to run');
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
+    const env = childEnvironment(process.env, {
       PATH: `${this.options.shimDir}${delimiter}${process.env.PATH ?? ''}`,
       GPG_GATE_SOCKET: this.server?.path ?? '',
       GPG_GATE_TOKEN: token,
       GPG_GATE_JOB: this.job,
-    };
+    });
     if (this.options.signer) {
       // The build environment signs through the supervisor and is given no key of its own.
       env.GPG_GATE_BACKEND = 'supervisor';
@@ -315,7 +317,8 @@ export class Job implements GateHandler {
     // node:child_process, not execa: execa costs ~60 ms of CPU at every start-up of `run`.
     let child: ChildProcess;
     try {
-      child = spawn(file, args, { stdio: 'inherit', env });
+      const [program, argv] = withSignalState(this.options.signals, file, args);
+      child = spawn(program, argv, { stdio: 'inherit', env });
     } catch (err) {
       this.options.note(`cannot run ${file}: ${describeError(err)}`);
       return { exitCode: 127, signal: null };
@@ -356,9 +359,13 @@ export class Job implements GateHandler {
     });
   }
 
-  /** Forwards SIGINT/SIGTERM/SIGHUP to the command (recording it first); after one, no further attempt starts. */
+  /**
+   * Forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT to the command (recording it first); after one, no further attempt starts.
+   * A signal our caller blocked or ignored is neither forwarded nor fatal: the command has it blocked or ignored too.
+   */
   private trapSignals(): () => void {
     const handler = (signal: NodeJS.Signals) => {
+      if (isHeldBack(this.options.signals, constants.signals[signal])) return;
       this.signalled = true;
       const pid = this.childPid;
       this.recordBestEffort({ event: 'signal-forwarded', attempt: this.attempt?.n ?? null, signal, pid });

@@ -4,14 +4,19 @@ import { writeSync } from 'node:fs';
 import { classify } from './argv/classify.js';
 import type { Classification } from './argv/types.js';
 import { redactArgv, writeLog, type LogRecord } from './log.js';
+import { inheritedSignals } from './inherited-signals.js';
 import { findRealGpg } from './real-gpg.js';
 import { runGpg, type GpgExit } from './run-gpg.js';
 import { readSettings } from './settings.js';
 import { ShimError, describe } from './shim-error.js';
-import { exitLike } from './signals.js';
+import { exitLike, holdBack, signalName } from './signals.js';
 
 const started = performance.now();
 const argv = process.argv.slice(2);
+/** How we were started (the launcher passes "$0"): the PATH entry we were found in, for finding the next gpg. */
+const self = process.argv[1] ?? null;
+const signals = inheritedSignals(process.env);
+holdBack([...signals.blocked, ...signals.ignored].map(signalName));
 const logPath = process.env.GPG_GATE_LOG || null;
 
 function log(c: Classification | null, fields: Partial<LogRecord>): void {
@@ -52,7 +57,7 @@ async function main(): Promise<never> {
     c = classify(argv);
     if (c.kind === 'error') throw new ShimError('usage', c.error ?? 'cannot classify this command line');
     if (c.kind === 'passthrough') {
-      const exit = await runGpg(findRealGpg(process.env), argv, { extraFds: c.extraFds });
+      const exit = await runGpg(findRealGpg(process.env, self), argv, { extraFds: c.extraFds, signals });
       log(c, { decision: 'passthrough', exit: exit.code, signal: exit.signal });
       return exitLike(exit);
     }
@@ -65,7 +70,7 @@ async function main(): Promise<never> {
           'no supervisor: GPG_GATE_SOCKET is not set, and GPG_GATE_UNSUPERVISED=refuse (the default) forbids signing without one',
         );
       }
-      exit = await runGpg(findRealGpg(process.env), argv, { extraFds: c.extraFds });
+      exit = await runGpg(findRealGpg(process.env, self), argv, { extraFds: c.extraFds, signals });
       log(c, { decision: 'unsupervised-passthrough', exit: exit.code, signal: exit.signal });
       return exitLike(exit);
     }
@@ -78,7 +83,7 @@ async function main(): Promise<never> {
       import('./backends/supervisor.js'),
     ]);
     const backend = () => {
-      if (settings.backend === 'gnupg') return gnupgBackend(findRealGpg(process.env));
+      if (settings.backend === 'gnupg') return gnupgBackend(findRealGpg(process.env, self), signals);
       if (settings.backend === 'openpgp') return loadOpenpgpBackend();
       return supervisorBackend;
     };

@@ -2,6 +2,8 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { fstatSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { childEnvironment, withSignalState, type SignalState } from './inherited-signals.js';
+import { REENTRY_MARK } from './real-gpg.js';
 import { onSignal } from './signals.js';
 
 export interface GpgExit {
@@ -18,6 +20,8 @@ export interface RunGpgOptions {
   stdin?: Buffer;
   /** Called once gpg has been started. */
   onSpawn?: () => void;
+  /** What the shim's caller blocked and ignored, given back to gpg. */
+  signals: SignalState;
 }
 
 function isOpen(fd: number): boolean {
@@ -38,12 +42,17 @@ function stdioFor(extraFds: readonly number[], pipeStdin: boolean, pipeStdout: b
   return stdio;
 }
 
-/** Runs gpg to completion, forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT to it while it runs. */
+/**
+ * Runs gpg to completion, forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT to it while it runs. Its environment carries the
+ * re-entry mark, so that a wrapper which brings the call back to a shim fails at once instead of recursing.
+ */
 export function runGpg(gpg: string, argv: readonly string[], options: RunGpgOptions): Promise<GpgExit> {
   return new Promise((resolve, reject) => {
-    const child = spawn(gpg, argv, {
+    const [file, args] = withSignalState(options.signals, gpg, argv);
+    const child = spawn(file, args, {
       stdio: stdioFor(options.extraFds, options.stdin !== undefined, options.stdout !== undefined),
-      argv0: 'gpg',
+      argv0: file === gpg ? 'gpg' : file,
+      env: childEnvironment(process.env, { [REENTRY_MARK]: gpg }),
     });
     if (options.stdin && child.stdin) {
       child.stdin.on('error', () => undefined);

@@ -5,10 +5,30 @@ export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'
 
 type Handler = (signal: NodeJS.Signals) => void;
 const handlers: Handler[] = [];
+/** Signals our caller blocked or ignored: the shim neither dies of them nor forwards them (gpg has them too). */
+const heldBack = new Set<NodeJS.Signals>();
+const ignore = () => undefined;
 
 function dispatch(signal: NodeJS.Signals): void {
+  if (heldBack.has(signal)) return;
   // The newest handler wins: forwarding to a running gpg takes precedence over the shim's own cleanup.
   handlers[handlers.length - 1]?.(signal);
+}
+
+/** The name Node uses for signal number `n` (SIGIOT and SIGPOLL are aliases, never the first name). */
+export function signalName(n: number): NodeJS.Signals {
+  const { signals } = process.getBuiltinModule('node:os').constants;
+  for (const [name, value] of Object.entries(signals)) if (value === n) return name as NodeJS.Signals;
+  return `SIG${n}` as NodeJS.Signals;
+}
+
+/** Keeps the caller's blocked and ignored signals from reaching the shim's own handling for the shim's lifetime. */
+export function holdBack(signals: readonly NodeJS.Signals[]): void {
+  for (const s of signals) {
+    if (!FORWARDED_SIGNALS.includes(s) || heldBack.has(s)) continue;
+    heldBack.add(s);
+    process.on(s, ignore);
+  }
 }
 
 /** Installs `handler` for the forwarded signals until the returned function is called. */

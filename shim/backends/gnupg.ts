@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import { faultPoint } from '../../protocol/fault-point.js';
 import type { Classification } from '../argv/types.js';
+import type { SignalState } from '../inherited-signals.js';
 import { runGpg } from '../run-gpg.js';
 import type { Backend, SignJob, SignOutcome } from './backend.js';
 
@@ -56,11 +57,11 @@ function readAsync(fd: number, buffer: Buffer): Promise<number> {
   );
 }
 
-export function gnupgBackend(gpg: string): Backend {
-  return { sign: (job) => signWithGnupg(gpg, job) };
+export function gnupgBackend(gpg: string, signals: SignalState): Backend {
+  return { sign: (job) => signWithGnupg(gpg, signals, job) };
 }
 
-async function signWithGnupg(gpg: string, job: SignJob): Promise<SignOutcome> {
+async function signWithGnupg(gpg: string, signals: SignalState, job: SignJob): Promise<SignOutcome> {
   const c = job.classification;
   const toStdout = job.spoolPath !== null && c.effectiveOutput === '-';
   const hash = createHash('sha256');
@@ -68,6 +69,7 @@ async function signWithGnupg(gpg: string, job: SignJob): Promise<SignOutcome> {
   const argv = job.spoolPath === null ? [...job.argv] : delegateArgv(job.argv, c, job.spoolPath);
   const exit = await runGpg(gpg, argv, {
     extraFds: c.extraFds,
+    signals,
     onSpawn: () => faultPoint('shim.gpg-running'),
     ...(job.stdinLine ? { stdin: job.stdinLine } : {}),
     ...(toStdout

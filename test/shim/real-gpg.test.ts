@@ -1,11 +1,12 @@
 // Finding the real gpg: never a shim (recognised by its marker, whatever its name or place), never recursing.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanEnv } from '../helpers/gnupg-home.js';
-import { shimPath } from '../helpers/shim.js';
+import { events, readRecords, runGate } from '../helpers/gate-run.js';
+import { cleanEnv, makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
+import { shimDir, shimPath } from '../helpers/shim.js';
 
 let dir: string;
 let gnupghome: string;
@@ -106,5 +107,142 @@ describe('finding the real gpg', () => {
       expect(r.stdout.toString()).toBe('gpg in cwd: --list-keys\n');
       expect(r.status).toBe(0);
     }
+  });
+});
+
+// Wrappers in front of and behind the shim, as dgit's test suite, ccache-style wrappers and distro alternatives put
+// them. Each wrapper appends a line to its `calls` file, so that a recursion shows as more than one line.
+describe('gpg wrappers around the shim', () => {
+  let home: GnupgHome;
+  let work: string;
+  // dgit's tests/tstunt/gpg: takes a lock and runs "the first gpg on PATH once the stunt directory is removed".
+  const STUNT = `#!/bin/sh
+set -e
+here=$(dirname "$0")
+real=$(PATH=$(printf %s "$PATH" | tr : '\\n' | grep -vxF "$here" | paste -sd:) command -v gpg)
+echo "$real" >> "$here/calls"
+exec flock -w 30 "$here/lock" "$real" "$@"
+`;
+  // A ccache-style wrapper: the next gpg on PATH after its own directory.
+  const NEXT = `#!/bin/sh
+set -e
+here=$(dirname "$0")
+real=$(printf %s "$PATH" | tr : '\\n' | sed "0,\\|^$here\\$|d" | while read -r d; do [ -x "$d/gpg" ] && { echo "$d/gpg"; break; }; done)
+echo "$real" >> "$here/calls"
+exec "$real" "$@"
+`;
+  const wrapper = (name: string, script: string): string => {
+    const d = join(work, name);
+    mkdirSync(d);
+    writeFileSync(join(d, 'gpg'), script, { mode: 0o755 });
+    return d;
+  };
+  const calls = (d: string): string[] => {
+    try {
+      return readFileSync(join(d, 'calls'), 'utf8').split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  const systemPath = process.env.PATH ?? '/usr/bin:/bin';
+
+  beforeAll(() => {
+    home = makeGnupgHome(['ed25519']);
+    work = mkdtempSync(join(tmpdir(), 'gpg-gate-wrappers-'));
+    writeFileSync(join(work, 'data.txt'), 'signed through a wrapper\n');
+  });
+  afterAll(() => {
+    home.cleanup();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("a lock-taking stunt in front of the shim (dgit's test suite): read-only and signing calls reach the real gpg", async () => {
+    const stunt = wrapper('stunt', STUNT);
+    const real = spawnSync('gpg', ['--version'], { env: home.env });
+    const r = spawnSync('gpg', ['--version'], {
+      env: { ...home.env, PATH: `${stunt}:${shimDir}:${systemPath}` },
+      timeout: 60_000,
+    });
+    expect(r.stderr.toString()).toBe('');
+    expect(r.stdout.toString()).toBe(real.stdout.toString());
+    expect(r.status).toBe(0);
+    expect(calls(stunt)).toEqual([shimPath]);
+
+    const journal = join(work, 'stunt.jsonl');
+    const key = home.keys.ed25519.fingerprint;
+    const job = await runGate(
+      [
+        'run',
+        '--auto-commit',
+        '--quiet',
+        '--journal',
+        journal,
+        '--',
+        'sh',
+        '-c',
+        `PATH="${stunt}:$PATH"; exec gpg --batch -u ${key} --detach-sign --armor -o sig.asc data.txt`,
+      ],
+      { cwd: work, env: home.env },
+    );
+    expect(job.stderr).toBe('');
+    expect(job.code).toBe(0);
+    expect(calls(stunt)).toEqual([shimPath, shimPath]);
+    const records = readRecords(journal);
+    expect(events(records, 'signed')).toHaveLength(1);
+    expect(events(records, 'commit-requested')).toHaveLength(1);
+    const verify = spawnSync('gpg', ['--verify', 'sig.asc', 'data.txt'], { cwd: work, env: home.env });
+    expect(verify.status).toBe(0);
+  });
+
+  it('a wrapper behind the shim that runs the first gpg outside its own directory loops back: exit 2 at once', () => {
+    const loop = wrapper('loop', STUNT.replace(/exec flock -w 30 "\$here\/lock" /, 'exec '));
+    const started = Date.now();
+    const r = spawnSync('gpg', ['--list-keys'], {
+      env: { ...home.env, PATH: `${shimDir}:${loop}:${systemPath}` },
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stdout.toString()).toBe('');
+    expect(r.stderr.toString()).toBe(
+      `gpg: gpg-gate: re-entered: the gpg a gpg-gate shim ran ('${loop}/gpg') ran a gpg-gate shim again (a gpg wrapper that loops back to the shim); set GPG_GATE_REAL_GPG to the real gpg\n`,
+    );
+    // Once through the wrapper, then the second shim stopped it: no recursion.
+    expect(calls(loop)).toEqual([shimPath]);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+
+  it('a well-behaved wrapper behind the shim (the next gpg after itself) is run, and reaches the real gpg', () => {
+    const next = wrapper('next', NEXT);
+    const r = spawnSync('gpg', ['--list-keys', '--with-colons'], {
+      env: { ...home.env, PATH: `${shimDir}:${next}:${systemPath}` },
+      timeout: 60_000,
+    });
+    const direct = spawnSync('gpg', ['--list-keys', '--with-colons'], { env: home.env });
+    expect(r.stderr.toString()).toBe(direct.stderr.toString());
+    expect(r.stdout.toString()).toBe(direct.stdout.toString());
+    expect(r.status).toBe(0);
+    expect(calls(next)).toHaveLength(1);
+    expect(calls(next)[0]).not.toBe(shimPath);
+  });
+
+  it('the shim run by a path that is not on PATH takes the first gpg there that is not a shim', () => {
+    const front = wrapper('front', NEXT);
+    const r = spawnSync(shimPath, ['--version'], {
+      env: { ...home.env, PATH: `${front}:${systemPath}` },
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout.toString()).toBe(spawnSync('gpg', ['--version'], { env: home.env }).stdout.toString());
+    expect(calls(front)).toHaveLength(1);
+  });
+
+  it('the mark in the environment stops a shim whatever PATH says', () => {
+    const r = spawnSync(shimPath, ['--version'], {
+      env: { ...home.env, PATH: systemPath, GPG_GATE_SHIM_DELEGATED_TO: '/some/wrapper' },
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr.toString()).toMatch(
+      /^gpg: gpg-gate: re-entered: the gpg a gpg-gate shim ran \('\/some\/wrapper'\)/,
+    );
   });
 });
