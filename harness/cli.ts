@@ -8,7 +8,8 @@ import { readableFd, writableFd } from './fd-streams.js';
 import { HarnessError, describeError } from './harness-error.js';
 import { installShim } from './install-shim.js';
 import { inheritedSignals } from '../shim/inherited-signals.js';
-import { EXIT_NOTHING_COMMITTED, Job } from './job.js';
+import { EXIT_NOTHING_COMMITTED } from './commit-state.js';
+import { Job } from './job.js';
 import { checkJobId, defaultJournal, newJobId, shimDir } from './paths.js';
 import { RECORD_VERSION, type EventLine } from './records.js';
 import {
@@ -175,7 +176,15 @@ function program(): Command {
     .option('--quiet', 'print nothing but errors')
     .option('--json', 'print every event as a JSON line on stderr instead of the timeline')
     .action(async (command: string[], opts: RunOptions) => {
-      process.exitCode = await run(command, opts);
+      try {
+        process.exitCode = await run(command, opts);
+      } catch (err) {
+        // A job that could not start (no socket, no journal) ran nothing: nothing was committed. A refused journal
+        // (one that says something was, or may have been) and usage errors keep their own status.
+        if (!(err instanceof HarnessError) || err.code === 'usage' || err.code === 'refused') throw err;
+        process.stderr.write(`gpg-gate: ${err.message}\n`);
+        process.exitCode = EXIT_NOTHING_COMMITTED;
+      }
     });
 
   cli
@@ -205,16 +214,8 @@ function program(): Command {
   return cli;
 }
 
-/** Startup failures of `run` happen before any attempt: nothing was committed, except when a journal says otherwise. */
 function exitFor(err: HarnessError): number {
-  switch (err.code) {
-    case 'usage':
-      return EXIT_USAGE;
-    case 'refused':
-      return EXIT_FAILURE;
-    default:
-      return process.argv[2] === 'run' ? EXIT_NOTHING_COMMITTED : EXIT_FAILURE;
-  }
+  return err.code === 'usage' ? EXIT_USAGE : EXIT_FAILURE;
 }
 
 async function main(): Promise<void> {

@@ -8,6 +8,8 @@ import type { CommitMethod, RecordedRequest } from './records.js';
 
 /** EX_TEMPFAIL: the hook says nothing was committed and the attempt may be retried. */
 export const EXIT_TRANSIENT = 75;
+/** EX_NOPERM: the hook says no, and committed nothing. Any other exit status is no clear answer (a crash, say). */
+export const EXIT_REFUSED = 77;
 
 export interface CommitInput {
   job: string;
@@ -18,8 +20,8 @@ export interface CommitInput {
 }
 
 /**
- * committed: proceed · transient: nothing committed, abort the attempt (retriable) · refused: the step said no ·
- * timeout / error: the step did not answer properly and may have half-committed (treated like refused).
+ * committed: proceed · transient: nothing committed, abort the attempt (retriable) · refused: the step said no and
+ * committed nothing · timeout / error: the step gave no clear answer and may have committed (commit-state.ts: unknown).
  */
 export interface CommitVerdict {
   kind: 'committed' | 'transient' | 'refused' | 'timeout' | 'error';
@@ -99,9 +101,17 @@ export class HookCommitStep implements CommitStep {
     if (exitCode === EXIT_TRANSIENT) {
       return { kind: 'transient', message: 'the commit hook reported a transient failure (exit 75)', ...base };
     }
-    if (exitCode !== null) return { kind: 'refused', message: `the commit hook refused (exit ${exitCode})`, ...base };
-    const why = signal ? `was killed by ${signal}` : `could not run: ${result.code ?? describeError(result.cause)}`;
-    return { kind: 'error', message: `the commit hook ${why}`, ...base };
+    if (exitCode === EXIT_REFUSED) return { kind: 'refused', message: 'the commit hook refused (exit 77)', ...base };
+    if (exitCode !== null) {
+      const message = `the commit hook exited ${exitCode}, which is neither committed (0), transient (75) nor refused (77)`;
+      return { kind: 'error', message, ...base };
+    }
+    // Never started: nothing can have been committed.
+    if (signal === null && hook.pid === undefined) {
+      const message = `the commit hook could not run: ${result.code ?? describeError(result.cause)}`;
+      return { kind: 'refused', message, ...base };
+    }
+    return { kind: 'error', message: `the commit hook was killed by ${signal ?? 'an unknown cause'}`, ...base };
   }
 }
 

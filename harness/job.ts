@@ -3,15 +3,23 @@
 // before acting on it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { constants } from 'node:os';
 import { ProtocolError } from '../protocol/errors.js';
 import { childEnvironment, isHeldBack, withSignalState, type SignalState } from '../shim/inherited-signals.js';
 import type { SignRequest, SignResult } from '../protocol/messages.js';
 import type { CommitStep, CommitVerdict } from './commit-step.js';
+import {
+  EXIT_NOTHING_COMMITTED,
+  NOT_ASKED,
+  continuationRefusal,
+  jobResult,
+  retriable,
+  type CommitState,
+} from './commit-state.js';
 import { HarnessError, describeError } from './harness-error.js';
 import { Journal, readJournal, type JournalContents } from './journal.js';
+import { lockJournal } from './journal-lock.js';
 import { identify } from './liveness.js';
 import type { EventLine, JobOptionsRecord, JournalBody, Outcome, RecordedRequest } from './records.js';
 import { RECORD_VERSION } from './records.js';
@@ -22,9 +30,6 @@ import { prepareSocket } from './socket-location.js';
 import { SupervisorSigning } from './supervisor-signing.js';
 import { deriveStatus } from './status.js';
 import { TokenTable } from './tokens.js';
-
-export const EXIT_OK = 0;
-export const EXIT_NOTHING_COMMITTED = 75;
 
 export interface JobOptions {
   command: string[];
@@ -52,8 +57,7 @@ export interface JobOptions {
 }
 
 interface JournalPlan {
-  /** The existing journal to continue, or null to create one. */
-  contents: JournalContents | null;
+  contents: JournalContents;
   resumed: Outcome | null;
   attempts: number;
 }
@@ -61,13 +65,6 @@ interface JournalPlan {
 export interface JobResult {
   outcome: Outcome;
   exitCode: number;
-}
-
-/** The exit status for a job that failed after a commitment may have been made: never 0, never 75. */
-export function failureExitCode(exitCode: number | null, signal: string | null): number {
-  if (signal !== null) return 128 + (constants.signals[signal as NodeJS.Signals] ?? 0);
-  if (exitCode === null || exitCode === 0 || exitCode === EXIT_NOTHING_COMMITTED) return 1;
-  return exitCode;
 }
 
 export function withoutToken(request: SignRequest): RecordedRequest {
@@ -110,10 +107,8 @@ export class Job implements GateHandler {
   private attempt: Attempt | null = null;
   private attemptCount = 0;
   private signatureCount = 0;
-  /** The commit step completed with "committed" (in memory even if journaling it then failed). */
-  private committed = false;
-  /** The commit step refused, timed out or failed: no retry, outcome commit-refused. */
-  private commitRefused = false;
+  /** The commit step's last word ("committed" holds in memory even if journaling it then failed). */
+  private commit: CommitState = NOT_ASKED;
   private commitPromise: Promise<CommitVerdict> | null = null;
   private childPid: number | null = null;
   private signalled = false;
@@ -163,21 +158,12 @@ export class Job implements GateHandler {
   }
 
   /**
-   * Reads an existing journal, writing nothing: refuses one whose outcome does not allow another attempt, before
-   * anything else is set up (so that such a refusal is never reported as a start-up failure with exit 75).
+   * Reads the (locked) journal, writing nothing: refuses one whose job may not be continued, before anything else is
+   * set up (so that such a refusal is never reported as a start-up failure with exit 75). An empty journal — new, or
+   * whose first write never completed — starts the job afresh.
    */
   private inspectJournal(): JournalPlan {
     const path = this.options.journal;
-    let exists = true;
-    try {
-      lstatSync(path);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new HarnessError('refused', `cannot examine the journal ${path}: ${describeError(err)}`, { cause: err });
-      }
-      exists = false;
-    }
-    if (!exists) return { contents: null, resumed: null, attempts: 0 };
     let contents;
     try {
       contents = readJournal(path);
@@ -186,10 +172,11 @@ export class Job implements GateHandler {
       throw new HarnessError('refused', describeError(err), { cause: err });
     }
     const status = deriveStatus(contents.records);
-    if (status.outcome !== 'failed-before-commit') {
+    const refusal = continuationRefusal(status);
+    if (refusal !== null) {
       throw new HarnessError(
         'refused',
-        `the journal ${path} says job ${status.job ?? '?'} is ${status.outcome}; only a job that failed before its commitment point can be continued`,
+        `the journal ${path} says ${refusal}; only a job that committed nothing is continued`,
       );
     }
     if (status.job !== null && status.job !== this.job) {
@@ -198,13 +185,22 @@ export class Job implements GateHandler {
       }
       this.job = status.job;
     }
-    // An empty journal (the first write never completed) starts the job afresh.
     return { contents, resumed: contents.records.length === 0 ? null : status.outcome, attempts: status.attempts };
   }
 
   async run(): Promise<JobResult> {
+    const lock = lockJournal(this.options.journal);
+    try {
+      return await this.runLocked();
+    } finally {
+      // A job that could not start (refused socket, say) leaves no journal it created behind.
+      lock.release(this.journal === null);
+    }
+  }
+
+  private async runLocked(): Promise<JobResult> {
     const plan = this.inspectJournal();
-    for (const r of plan.contents?.records ?? []) if (r.event === 'sign-requested') this.requestIds.add(r.id);
+    for (const r of plan.contents.records) if (r.event === 'sign-requested') this.requestIds.add(r.id);
     this.attemptCount = plan.attempts;
     const stopSignals = this.trapSignals();
     let opened: Journal | null = null;
@@ -212,7 +208,7 @@ export class Job implements GateHandler {
       const location = await prepareSocket(this.options.socket);
       this.server = await GateServer.listen({ location, tokens: this.tokens, handler: this });
       const path = this.options.journal;
-      opened = plan.contents ? Journal.continue(path, this.job, plan.contents) : Journal.create(path, this.job);
+      opened = Journal.continue(path, this.job, plan.contents);
       this.journal = opened;
       const resumed = plan.resumed;
       const started = {
@@ -261,11 +257,11 @@ export class Job implements GateHandler {
   private async attempts(): Promise<JobResult> {
     for (let retriesLeft = this.options.retries, delay = this.options.retryDelayMs; ; retriesLeft--, delay *= 2) {
       // A signal that came during start-up or between attempts: no (further) attempt.
-      if (this.signalled) return { outcome: 'failed-before-commit', exitCode: EXIT_NOTHING_COMMITTED };
+      if (this.signalled) return jobResult(this.commit, { failed: true, exitCode: null, signal: null });
       const a = new Attempt(++this.attemptCount);
       this.attempt = a;
       // A transient verdict committed nothing: the next attempt asks again.
-      if (!this.committed) this.commitPromise = null;
+      if (this.commit.kind !== 'committed') this.commitPromise = null;
       try {
         this.record({ event: 'attempt-started', attempt: a.n });
       } catch {
@@ -279,14 +275,9 @@ export class Job implements GateHandler {
 
       const journalFailed = this.journal?.failure != null;
       const failed = exit.exitCode !== 0 || a.aborted !== null || journalFailed;
-      let result: JobResult;
-      if (!failed) result = { outcome: 'succeeded', exitCode: EXIT_OK };
-      else if (this.committed)
-        result = { outcome: 'failed-after-commit', exitCode: failureExitCode(exit.exitCode, exit.signal) };
-      else if (this.commitRefused)
-        result = { outcome: 'commit-refused', exitCode: failureExitCode(exit.exitCode, exit.signal) };
-      else result = { outcome: 'failed-before-commit', exitCode: EXIT_NOTHING_COMMITTED };
-      const retry = result.outcome === 'failed-before-commit' && retriesLeft > 0 && !this.signalled && !journalFailed;
+      const signal = exit.signal === null ? null : (constants.signals[exit.signal as NodeJS.Signals] ?? 0);
+      const result = jobResult(this.commit, { failed, exitCode: exit.exitCode, signal });
+      const retry = failed && retriable(this.commit) && retriesLeft > 0 && !this.signalled && !journalFailed;
       this.recordBestEffort({
         event: 'attempt-ended',
         attempt: a.n,
@@ -435,7 +426,7 @@ export class Job implements GateHandler {
     }
     const common = { attempt: a.n, method: step.method, durationMs: verdict.durationMs, exitCode: verdict.exitCode };
     if (verdict.kind === 'committed') {
-      this.committed = true;
+      this.commit = { kind: 'committed' };
       try {
         this.record({ event: 'committed', ...common });
       } catch (err) {
@@ -445,7 +436,10 @@ export class Job implements GateHandler {
       return verdict;
     }
     a.aborted = verdict.message;
-    if (verdict.kind !== 'transient') this.commitRefused = true;
+    this.commit =
+      verdict.kind === 'timeout' || verdict.kind === 'error'
+        ? { kind: 'unknown', why: verdict.message }
+        : { kind: verdict.kind };
     if (verdict.kind === 'refused') {
       this.recordBestEffort({ event: 'commit-refused', ...common, reason: 'refused', message: verdict.message });
     } else {
@@ -461,7 +455,7 @@ export class Job implements GateHandler {
   }
 
   isCommitted(): boolean {
-    return this.committed;
+    return this.commit.kind === 'committed';
   }
 
   countSignature(): void {

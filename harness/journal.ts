@@ -1,8 +1,7 @@
 // The job's journal: append-only JSON lines. Each line is written with one write(2) and fsync'd before the action it
 // guards; a journal that failed once is never written again (a torn line stays the last line), so the caller must
 // fail closed.
-import { closeSync, constants, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, constants, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dieNow, faultPoint } from '../protocol/fault-point.js';
 import { HarnessError, describeError } from './harness-error.js';
 import { RECORD_VERSION, type JobRecord, type JournalBody } from './records.js';
@@ -49,15 +48,6 @@ export function readJournal(path: string): JournalContents {
   return parseJournal(data, path);
 }
 
-function fsyncDirectory(dir: string): void {
-  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 export class Journal {
   private broken: string | null = null;
 
@@ -68,22 +58,7 @@ export class Journal {
     private seq: number,
   ) {}
 
-  /** Creates a new journal (never overwrites one), making its directory 0700 if needed; fsyncs the directory. */
-  static create(path: string, job: string): Journal {
-    const dir = dirname(path);
-    try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_APPEND, 0o600);
-      fsyncDirectory(dir);
-      return new Journal(path, fd, job, 0);
-    } catch (err) {
-      // Someone else started this job between our look and our create: theirs, not ours to judge.
-      const code = (err as NodeJS.ErrnoException).code === 'EEXIST' ? 'refused' : 'journal';
-      throw new HarnessError(code, `cannot create the journal ${path}: ${describeError(err)}`, { cause: err });
-    }
-  }
-
-  /** Opens an existing journal to continue it, cutting a torn last line (its action never happened). */
+  /** Opens a journal (made by lockJournal) to append to it, cutting a torn last line (its action never happened). */
   static continue(path: string, job: string, contents: JournalContents): Journal {
     try {
       const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND);

@@ -40,7 +40,7 @@ interface Started {
 /** Every event, without the envelope (v, seq, time, job) that the journal adds. */
 export type EventBody =
   | ({ event: 'job-started' } & Started)
-  /** `run` continued a journal whose outcome was failed-before-commit. */
+  /** `run` continued a journal whose job committed nothing (commit-state.ts). */
   | ({ event: 'job-resumed'; previousOutcome: Outcome } & Started)
   | { event: 'attempt-started'; attempt: number }
   | { event: 'child-started'; attempt: number; pid: number }

@@ -1,4 +1,5 @@
 // `gpg-gate status`: the outcome of a job from its journal alone (plus whether the recorded supervisor still runs).
+import type { Committed } from './commit-state.js';
 import { isAlive, type ProcessIdentity } from './liveness.js';
 import { readJournal } from './journal.js';
 import type { JobRecord, Outcome, RecordedRequest } from './records.js';
@@ -22,8 +23,10 @@ export interface JobStatus {
   outcome: Outcome;
   attempts: number;
   signatures: SignatureStatus[];
-  /** A commit step completed with "committed" at some point in the job. */
-  committed: boolean;
+  /** What the job committed: yes, no, or unknown (a commit step without a clear answer). commit-state.ts */
+  committed: Committed;
+  /** Why committed is unknown, when it is. */
+  unknownWhy: string | null;
   /** Exit status `run` gave, from job-ended; null while running or when the supervisor died. */
   exitCode: number | null;
   /** The last supervisor on record and whether it still runs. */
@@ -35,19 +38,21 @@ export interface JobStatus {
 type Liveness = (who: ProcessIdentity) => boolean;
 
 /**
- * Derives the status. With job-ended after the last start, the outcome is the recorded one. Otherwise, if the last
- * supervisor still runs: `running`. If it died: a commit on record ⇒ failed-after-commit; a commit requested with no
- * decision after it ⇒ unknown; a refused (or timed-out, or failed) commit step ⇒ commit-refused; else
- * failed-before-commit. `succeeded` is only ever read from job-ended.
+ * Derives the status. committed: yes with `committed` on record; else unknown with a commit step that timed out or
+ * failed (commit-failed timeout/error), or one requested with no decision after it while no supervisor runs; else no.
+ * With job-ended after the last start, the outcome is the recorded one. Otherwise, if the last supervisor still runs:
+ * `running`. If it died: committed yes ⇒ failed-after-commit, unknown ⇒ unknown, an explicit refusal ⇒
+ * commit-refused, else failed-before-commit. `succeeded` is only ever read from job-ended.
  */
 export function deriveStatus(records: readonly JobRecord[], alive: Liveness = isAlive, tornTail = false): JobStatus {
   let job: string | null = null;
   let supervisor: ProcessIdentity | null = null;
   let ended: Extract<JobRecord, { event: 'job-ended' }> | null = null;
   let attempts = 0;
-  let committed = false;
+  let committedYes = false;
   let commitPending = false;
   let commitRefused = false;
+  let unknownWhy: string | null = null;
   const signatures = new Map<string, SignatureStatus>();
   const update = (id: string, patch: Partial<SignatureStatus>) => {
     const s = signatures.get(id);
@@ -72,7 +77,7 @@ export function deriveStatus(records: readonly JobRecord[], alive: Liveness = is
         break;
       case 'committed':
         commitPending = false;
-        committed = true;
+        committedYes = true;
         break;
       case 'commit-refused':
         commitPending = false;
@@ -80,7 +85,7 @@ export function deriveStatus(records: readonly JobRecord[], alive: Liveness = is
         break;
       case 'commit-failed':
         commitPending = false;
-        if (r.reason !== 'transient') commitRefused = true;
+        if (r.reason !== 'transient') unknownWhy = r.message;
         break;
       case 'sign-approved':
         update(r.id, { state: 'approved' });
@@ -102,11 +107,15 @@ export function deriveStatus(records: readonly JobRecord[], alive: Liveness = is
     }
   }
   const supervisorAlive = supervisor !== null && alive(supervisor);
+  if (commitPending && !ended) {
+    unknownWhy ??= supervisorAlive ? 'the commit step is running' : 'the supervisor ended while the commit step ran';
+  }
+  const committed: Committed = committedYes ? 'yes' : unknownWhy !== null ? 'unknown' : 'no';
   let outcome: Outcome;
   if (ended) outcome = ended.outcome;
   else if (supervisorAlive) outcome = 'running';
-  else if (committed) outcome = 'failed-after-commit';
-  else if (commitPending) outcome = 'unknown';
+  else if (committed === 'yes') outcome = 'failed-after-commit';
+  else if (committed === 'unknown') outcome = 'unknown';
   else if (commitRefused) outcome = 'commit-refused';
   else outcome = 'failed-before-commit';
   return {
@@ -115,6 +124,7 @@ export function deriveStatus(records: readonly JobRecord[], alive: Liveness = is
     attempts,
     signatures: [...signatures.values()],
     committed,
+    unknownWhy: committed === 'unknown' ? unknownWhy : null,
     exitCode: ended?.exitCode ?? null,
     supervisor: supervisor && { ...supervisor, alive: supervisorAlive },
     tornTail,

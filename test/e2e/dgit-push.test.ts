@@ -96,7 +96,7 @@ describe.each(signingModes())('dgit push-source under gpg-gate run, $name', ({ s
     const failed = await push();
     expect(failed.code, explain(failed)).toBe(75);
     expect(failed.stderr.toString()).toMatch(/archive query failed/);
-    expect(failed.status).toMatchObject({ outcome: 'failed-before-commit', committed: false, signatures: [] });
+    expect(failed.status).toMatchObject({ outcome: 'failed-before-commit', committed: 'no', signatures: [] });
     expect(failed.hookCalls).toEqual([]);
     expect(failed.gpgCalls.filter((c) => c.classification === 'sign')).toEqual([]);
 

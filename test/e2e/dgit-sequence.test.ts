@@ -85,7 +85,7 @@ describe.each(signingModes())('dgit’s signing sequence as one job, $name', ({ 
     const files = [pkg.dsc, pkg.buildinfo, pkg.changes].map((f) => basename(f));
     const expected = [tagArgv, ...files.map((f) => debsignArgv(key.fingerprint, f))];
     const status = jobStatus(r.journal);
-    expect(status).toMatchObject({ job: r.job, outcome: 'succeeded', attempts: 1, committed: true, exitCode: 0 });
+    expect(status).toMatchObject({ job: r.job, outcome: 'succeeded', attempts: 1, committed: 'yes', exitCode: 0 });
     expect(status.signatures.map((s) => [s.argv, s.state, s.exit])).toEqual(expected.map((a) => [a, 'signed', 0]));
 
     // The journal lines: the commit is on record before the first approval, and never asked for again.

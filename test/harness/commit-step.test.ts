@@ -126,16 +126,27 @@ describe('hook exit codes', () => {
     expect(events(all, 'signed')).toHaveLength(1);
   });
 
-  it('other: refused, nothing signed, no retry, exit neither 0 nor 75', async () => {
+  it('77: refused, nothing committed, nothing signed, no retry, exit 75', async () => {
+    const r = await gate(['--retries', '3', '--on-commit', hook('exit 77')], sign());
+    expect(r.code, r.stderr).toBe(75);
+    expect(existsSync(t.path('data.asc'))).toBe(false);
+    expect(hookRuns()).toBe(1);
+    const records = readRecords(t.path('journal.jsonl'));
+    expect(records.find((r) => r.event === 'commit-refused')).toMatchObject({ reason: 'refused', exitCode: 77 });
+    expect(events(records, 'attempt-started')).toHaveLength(1);
+    expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'commit-refused', exitCode: 75 });
+  });
+
+  it('other: no clear answer (it may have committed), nothing signed, no retry, exit neither 0 nor 75', async () => {
     const r = await gate(['--retries', '3', '--on-commit', hook('exit 3')], sign());
     expect(r.code).not.toBe(0);
     expect(r.code).not.toBe(75);
     expect(existsSync(t.path('data.asc'))).toBe(false);
     expect(hookRuns()).toBe(1);
     const records = readRecords(t.path('journal.jsonl'));
-    expect(records.find((r) => r.event === 'commit-refused')).toMatchObject({ reason: 'refused', exitCode: 3 });
+    expect(records.find((r) => r.event === 'commit-failed')).toMatchObject({ reason: 'error', exitCode: 3 });
     expect(events(records, 'attempt-started')).toHaveLength(1);
-    expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'commit-refused' });
+    expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'unknown' });
   });
 
   it('timeout: the hook (and what it started) is killed, fail closed, exit neither 0 nor 75', async () => {
@@ -150,7 +161,7 @@ describe('hook exit codes', () => {
     expect(r.code).not.toBe(75);
     const records = readRecords(t.path('journal.jsonl'));
     expect(records.find((r) => r.event === 'commit-failed')).toMatchObject({ reason: 'timeout' });
-    expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'commit-refused' });
+    expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'unknown' });
     expect(existsSync(t.path('data.asc'))).toBe(false);
     const group = Number(readFileSync(t.path('hook-pid'), 'utf8'));
     await expect.poll(() => liveMembers(group), { timeout: 3000 }).toEqual([]);

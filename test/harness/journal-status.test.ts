@@ -90,7 +90,7 @@ describe('status on every prefix of a real journal', () => {
       'job-ended',
     ]);
     const s = journalStatus(journal);
-    expect(s).toMatchObject({ outcome: 'succeeded', attempts: 2, committed: true, exitCode: 0, tornTail: false });
+    expect(s).toMatchObject({ outcome: 'succeeded', attempts: 2, committed: 'yes', exitCode: 0, tornTail: false });
     expect(s.signatures.map((x) => x.state)).toEqual(['signed', 'signed']);
     expect(s.supervisor?.alive).toBe(false);
   });
@@ -153,29 +153,51 @@ describe('run on an existing journal', () => {
   };
 
   it.each([
-    ['commit-requested', 'unknown'],
-    ['committed', 'failed-after-commit'],
-    ['job-ended', 'succeeded'],
-  ])('refuses a job cut after %s (%s) without running anything, never with 75', async (upTo, outcome) => {
+    ['commit-requested', 'may have committed (the supervisor ended while the commit step ran)'],
+    ['committed', 'committed (outcome failed-after-commit)'],
+    ['job-ended', 'committed (outcome succeeded)'],
+  ])('refuses a job cut after %s without running anything, never with 75', async (upTo, why) => {
     const path = cut(upTo, `refuse-${upTo}.jsonl`);
     const before = readFileSync(path, 'utf8');
     const marker = t.path(`ran-${upTo}`);
     const r = await runGate(['run', '--journal', path, '--auto-commit', '--', 'touch', marker]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`is ${outcome}`);
+    expect(r.stderr).toContain(`says job ${(JSON.parse(lines[0] ?? '{}') as JobRecord).job} ${why}`);
     expect(existsSync(marker)).toBe(false);
     expect(readFileSync(path, 'utf8')).toBe(before);
   });
 
-  it('refuses a job whose commit step refused', async () => {
-    const path = t.path('refused.jsonl');
+  it('refuses a job whose commit step gave no clear answer (exit 3: it may have committed)', async () => {
+    const path = t.path('unclear.jsonl');
     const r1 = await runGate(['run', '--journal', path, '--on-commit', 'exit 3', '--', ...sign(t.path('a'))], {
       env: home.env,
     });
     expect(r1.code).not.toBe(75);
     const r2 = await runGate(['run', '--journal', path, '--auto-commit', '--', 'true']);
     expect(r2.code).toBe(1);
-    expect(r2.stderr).toContain('is commit-refused');
+    expect(r2.stderr).toContain('may have committed (the commit hook exited 3');
+  });
+
+  it('continues a job whose commit step refused (exit 77: nothing committed)', async () => {
+    const path = t.path('refused.jsonl');
+    const r1 = await runGate(['run', '--journal', path, '--on-commit', 'exit 77', '--', ...sign(t.path('a'))], {
+      env: home.env,
+    });
+    expect(r1.code).toBe(75);
+    const r2 = await runGate(['run', '--journal', path, '--auto-commit', '--', 'true']);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(readRecords(path).find((r) => r.event === 'job-resumed')).toMatchObject({
+      previousOutcome: 'commit-refused',
+    });
+  });
+
+  it('continues a job whose command exited 0 with nothing committed (a caller that exits 0 on failure)', async () => {
+    const path = t.path('zero.jsonl');
+    const r1 = await runGate(['run', '--journal', path, '--auto-commit', '--', 'true']);
+    expect(r1.code).toBe(0);
+    const r2 = await runGate(['run', '--journal', path, '--auto-commit', '--', 'true']);
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(readRecords(path).find((r) => r.event === 'job-resumed')).toMatchObject({ previousOutcome: 'succeeded' });
   });
 
   it('refuses a job whose supervisor still runs', async () => {
@@ -195,7 +217,7 @@ describe('run on an existing journal', () => {
     expect(journalStatus(path).outcome).toBe('running');
     const second = await runGate(['run', '--journal', path, '--auto-commit', '--', 'true']);
     expect(second.code).toBe(1);
-    expect(second.stderr).toContain('is running');
+    expect(second.stderr).toContain('is locked by another gpg-gate run');
     writeFileSync(go, '');
     expect((await first.done).code).toBe(0);
   });
@@ -217,7 +239,7 @@ describe('run on an existing journal', () => {
     expect(s).toMatchObject({ outcome: 'unknown', supervisor: { alive: false } });
     const r = await runGate(['run', '--journal', path, '--auto-commit', '--', 'true']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('is unknown');
+    expect(r.stderr).toContain('may have committed (the supervisor ended while the commit step ran)');
   });
 
   it('continues a job that failed before its commitment point (torn last line cut off), as a new attempt', async () => {

@@ -18,7 +18,7 @@ import { journalViolations, truthViolations, type WorldFacts } from './journal-t
 export type Participant = 'shim' | 'child' | 'supervisor' | 'hook';
 
 /**
- * commit: the hook commits, the command signs once · refuse: the hook exits 3 · transient: the hook exits 75 ·
+ * commit: the hook commits, the command signs once · refuse: the hook exits 77 · transient: the hook exits 75 ·
  * resume: as commit, continuing a journal that failed before its commitment point · signal: SIGTERM reaches the
  * supervisor while the command runs · unreported: the shim dies after proceed (sign-unreported) · retry: attempt 1
  * fails before signing, attempt 2 commits and signs.
@@ -165,7 +165,7 @@ const HOOK_EXIT: Record<Scenario, string> = {
   signal: 'touch hook.committed; exit 0',
   unreported: 'touch hook.committed; exit 0',
   retry: 'touch hook.committed; exit 0',
-  refuse: 'exit 3',
+  refuse: 'touch hook.refused; exit 77',
   transient: 'touch hook.transient; exit 75',
 };
 
@@ -315,6 +315,7 @@ export async function runCell(lane: Lane, cell: Cell): Promise<CellResult> {
       hookStarted: existsSync(join(dir, 'hook.started')),
       hookCommitted: existsSync(join(dir, 'hook.committed')),
       hookTransient: existsSync(join(dir, 'hook.transient')),
+      hookRefused: existsSync(join(dir, 'hook.refused')),
     };
     const fired = faults.fired();
     const violations = [...journalViolations(records), ...truthViolations(facts)];

@@ -139,5 +139,5 @@ it('the disk fills up while the job runs: the signing call is refused (fail clos
   expect(j.events).toEqual(['job-started', 'attempt-started', 'child-started']);
   // On the real file system the line that did not fit is torn, and ignored.
   expect(j.status.tornTail).toBe(j.torn);
-  expect(j.status).toMatchObject({ outcome: 'failed-before-commit', committed: false });
+  expect(j.status).toMatchObject({ outcome: 'failed-before-commit', committed: 'no' });
 });

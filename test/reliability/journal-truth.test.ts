@@ -48,6 +48,7 @@ function world(records: JobRecord[], facts: Partial<WorldFacts> = {}): WorldFact
     hookStarted: false,
     hookCommitted: false,
     hookTransient: false,
+    hookRefused: false,
     ...facts,
   };
 }

@@ -75,7 +75,7 @@ export function journalViolations(records: readonly JobRecord[]): string[] {
         ended = true;
         if (r.signatures !== segmentSignatures)
           v.push(`${at}: counts ${r.signatures} signatures, the journal ${segmentSignatures}`);
-        if ((r.outcome === 'failed-before-commit') !== (r.exitCode === 75))
+        if ((r.outcome === 'failed-before-commit' || r.outcome === 'commit-refused') !== (r.exitCode === 75))
           v.push(`${at}: outcome ${r.outcome} with exit ${r.exitCode}`);
         if (r.outcome === 'failed-before-commit' && committed) v.push(`${at}: failed-before-commit after committed`);
         if (r.outcome === 'succeeded' && r.exitCode !== 0) v.push(`${at}: succeeded with exit ${r.exitCode}`);
@@ -103,6 +103,8 @@ export interface WorldFacts {
   hookCommitted: boolean;
   /** The hook ran to its end and answered 75: nothing committed. */
   hookTransient: boolean;
+  /** The hook ran to its end and refused (77): nothing committed. */
+  hookRefused: boolean;
 }
 
 /** Does `status` tell the truth about what happened? (DESIGN.md invariants 1, 2 and 5.) */
@@ -122,7 +124,7 @@ export function truthViolations(f: WorldFacts): string[] {
   if (status.supervisor?.alive) v.push('status says the (dead) supervisor is alive');
   if (status.outcome === 'running') v.push('status says running after the supervisor ended');
   // A hook that started and did not answer 75 may have committed: then the job must never read as safe to retry.
-  const mayHaveCommitted = f.hookStarted && !f.hookTransient;
+  const mayHaveCommitted = f.hookStarted && !f.hookTransient && !f.hookRefused;
   if (status.outcome === 'failed-before-commit') {
     if (f.hookCommitted) v.push('failed-before-commit after the commit step completed');
     else if (mayHaveCommitted) v.push('failed-before-commit after a commit step that may have committed');
@@ -133,10 +135,17 @@ export function truthViolations(f: WorldFacts): string[] {
     if (mayHaveCommitted) v.push('exit 75 after a commit step that may have committed');
     if (signature) v.push('exit 75 but a signature exists');
   }
-  // unknown exactly when a commit step was asked and its decision is not on record.
-  const unknownExpected = !ended && undecided;
+  // unknown exactly when nothing committed and a commit step gave no clear answer: none on record while no supervisor
+  // runs, or one that timed out or failed (commit-failed other than transient).
+  const unclear = records.some((r) => r.event === 'commit-failed' && r.reason !== 'transient');
+  const unknownExpected = !has('committed') && ((!ended && undecided) || unclear);
   if ((status.outcome === 'unknown') !== unknownExpected)
-    v.push(`outcome ${status.outcome}, but a commit decision is ${undecided ? 'missing' : 'on record'}`);
+    v.push(
+      `outcome ${status.outcome}, but a commit decision is ${undecided ? 'missing' : unclear ? 'unclear' : 'on record'}`,
+    );
+  if ((status.committed === 'unknown') !== unknownExpected)
+    v.push(`committed ${status.committed}, unknown expected: ${unknownExpected}`);
+  if ((status.committed === 'yes') !== has('committed')) v.push(`committed ${status.committed} against the journal`);
   if (f.hookStarted && !has('commit-requested')) v.push('the hook ran but commit-requested is not on record');
   if (status.outcome === 'succeeded' && !ended) v.push('succeeded without job-ended');
   if (f.runExit !== null && ended) {

@@ -96,7 +96,7 @@ it(`${JOBS} concurrent jobs, each its own supervisor: all signed, verified, jour
   for (let i = 0; i < JOBS; i++) {
     const path = `${dir}/job-${i}.jsonl`;
     expect(checkJournal(path)).toEqual([]);
-    expect(journalStatus(path)).toMatchObject({ outcome: 'succeeded', committed: true });
+    expect(journalStatus(path)).toMatchObject({ outcome: 'succeeded', committed: 'yes' });
     // Each hook saw its own job's request.
     expect(JSON.parse(readFileSync(`${files[i]}.hook`, 'utf8'))).toMatchObject({ inputs: [{ name: files[i] }] });
   }

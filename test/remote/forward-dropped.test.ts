@@ -106,7 +106,7 @@ describe('the ssh link drops while the remote shim waits for the decision', () =
       expect(r.code, r.stderr).toBe(c.exit);
 
       const status = jobStatus(journal);
-      expect(status).toMatchObject({ outcome: c.outcome, committed: c.answer === 0, exitCode: c.exit });
+      expect(status).toMatchObject({ outcome: c.outcome, committed: c.answer === 0 ? 'yes' : 'no', exitCode: c.exit });
       expect(status.signatures.map((s) => s.state)).toEqual(['refused']);
       expect(status.signatures[0]?.reason).toMatch(c.refusal);
       const names = events(readRecords(journal));
