@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scratchDir } from './scratch.js';
 import { TEST_PASSPHRASE, testKeys, type TestKeyInfo, type TestKeyName } from './test-keys.js';
 
 export interface GnupgHome {
@@ -41,9 +42,8 @@ export function killAgent(dir: string): void {
   }
 }
 
-function makeDir(prefix = 'gpg-gate-home-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  return dir; // mkdtemp creates it 0700
+function makeDir(prefix = 'gpg-gate-home-', parent = tmpdir()): string {
+  return mkdtempSync(join(parent, prefix)); // mkdtemp creates it 0700
 }
 
 const templates = new Map<string, string>();
@@ -54,7 +54,8 @@ function template(names: TestKeyName[]): string {
   const id = [...names].sort().join(',');
   let dir = templates.get(id);
   if (dir) return dir;
-  dir = makeDir('gpg-gate-template-');
+  // In the suite's scratch directory: a worker that is killed never runs its exit handler.
+  dir = makeDir('gpg-gate-template-', scratchDir());
   writeFileSync(join(dir, 'gpg-agent.conf'), 'allow-loopback-pinentry\n');
   const keys = testKeys();
   for (const name of names) {

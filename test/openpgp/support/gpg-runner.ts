@@ -28,7 +28,9 @@ export function runGpg(
     stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
   });
-  if (r.error) throw r.error;
+  // gpg may exit before it reads its input (an unknown user id, say): the write then fails with EPIPE, but gpg ran
+  // to its end and what it said is what we compare.
+  if (r.error && (r.error as NodeJS.ErrnoException).code !== 'EPIPE') throw r.error;
   const fd3 = (r.output[3] as Buffer | null) ?? Buffer.alloc(0);
   return { code: r.status, stdout: r.stdout, stderr: r.stderr.toString(), status: statusLines(fd3.toString()) };
 }
