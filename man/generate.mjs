@@ -118,7 +118,7 @@ const line = (text) => (/^[.']/.test(text) ? `\\&${text}` : text);
 /** A commander term or usage: <placeholders> italic, option names bold. */
 function term(text) {
   return text
-    .split(/(<[^>]+>|\[options\]|-{1,2}[A-Za-z][-\w]*)/)
+    .split(/(<[^>]+>|\[options\]|(?<![\w-])-{1,2}[A-Za-z][-\w]*)/)
     .map((part) => {
       if (/^<.+>$/.test(part)) return `\\fI${escape(part.slice(1, -1))}\\fR`;
       if (part === '[options]') return '[\\fIoptions\\fR]';
