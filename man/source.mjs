@@ -21,18 +21,27 @@ export const gpgGate = {
       'and approved.',
     'Every state change is written to the job journal, one JSON line each, with an fsync before the action it ' +
       'guards. `gpg-gate status` derives the outcome of a job from its journal alone: `succeeded`, ' +
-      '`failed-before-commit`, `commit-refused`, `failed-after-commit`, `unknown` (the supervisor died between ' +
-      'asking the commit step and recording its answer: reconcile by hand) or `running`.',
+      '`failed-before-commit`, `commit-refused`, `failed-after-commit`, `unknown` (the commit step gave no clear ' +
+      'answer: it timed out, crashed or was killed, or the supervisor died while it ran; reconcile by hand) or ' +
+      '`running`; and whether something was committed: `yes`, `no` or `unknown`.',
     'An attempt that fails before the commitment point, or whose commit step answers transient, committed nothing: ' +
-      '`run` retries it (`--retries`) and, if it gives up, exits 75. Once the commit step has committed, nothing is ' +
-      'retried and the exit status is never 75. Running `run` again on the same journal continues the job only if ' +
-      'it failed before its commitment point.',
+      '`run` retries it (`--retries`) and, if it gives up, exits 75. A refusal commits nothing either (exit 75) but ' +
+      'is not retried. Once the commit step has committed, or when it gave no clear answer, nothing is retried and ' +
+      'the exit status is never 75. Running `run` again on the same journal continues the job exactly when nothing ' +
+      'was committed, whatever the exit status of COMMAND was; one `run` at a time holds a journal (an advisory ' +
+      'lock that dies with the supervisor).',
     'The commit hook (`--on-commit` *cmd*) is run as `/bin/sh -c` *cmd* in its own session and process group, with ' +
       'the signing request that reached the commitment point as one JSON line on its standard input (without the ' +
       'token) and `GPG_GATE_JOB` and `GPG_GATE_ATTEMPT` in its environment; its output goes to the standard error ' +
-      'of `run`. Exit 0 means committed, 75 transient (nothing was committed), anything else refused. After ' +
-      '`--commit-timeout` the hook is killed and the step counts as refused, never as transient.',
-    'SIGINT, SIGTERM and SIGHUP are forwarded to COMMAND and end the retries.',
+      'of `run`. Exit 0 means committed, 75 transient (nothing was committed, retriable), 77 refused (nothing was ' +
+      'committed); a hook that cannot be started refuses; any other exit status, or death by a signal, is no clear ' +
+      'answer: it may have committed. After `--commit-timeout` the hook is killed, which is no clear answer either, ' +
+      'never transient.',
+    'SIGINT, SIGTERM, SIGHUP and SIGQUIT are forwarded to COMMAND and end the retries. What the caller of ' +
+      '`gpg-gate` blocked or ignored stays so for COMMAND and for the real gpg under the shim, and `run` neither ' +
+      'dies of those signals nor forwards them: both executables start as `/bin/sh`, read the signal state from ' +
+      '`/proc/self/status` and exec node, and the state is applied with `env --block-signal/--ignore-signal`. Run ' +
+      'them as programs, not as `node` *file*, or the state is lost.',
     'With `--sign-in-supervisor` the supervisor makes the signatures itself, with the real gpg in `--gnupghome` ' +
       '(`--backend gnupg`) or with openpgp.js and the key of `--key` (`--backend openpgp`), so the key never enters ' +
       'the environment of COMMAND. It makes data signatures only (detached, cleartext and inline). It enforces only ' +
@@ -42,15 +51,21 @@ export const gpgGate = {
   /** The exit status of `run`: the README's table of the same name says exactly this. */
   runExitStatus: [
     ['0', 'the command succeeded'],
-    ['75', 'the job failed and **nothing was committed**: safe to retry (also: `run` could not start a new job)'],
+    [
+      '75',
+      'the job failed and **nothing was committed** (also after the commit step refused, and when `run` could not ' +
+        'start a new job): safe to retry',
+    ],
     [
       'other',
-      "the job failed and a commitment may exist (the command's status; 128+n for signal n; 1 instead of 0 or 75); 1 " +
-        'also when `run` refuses an existing journal',
+      "the job failed and a commitment exists or may exist (the command's status; 128+n for signal n; 1 instead of " +
+        '0 or 75); 1 also when `run` refuses a journal',
     ],
     ['64', 'usage error'],
   ],
   otherExitStatus: [
+    '`run` refuses a journal (exit 1, nothing run) when it says something was or may have been committed, when it ' +
+      'cannot be read, or when another `run` holds it.',
     '`status` exits 0 whenever the journal could be read, whatever the outcome it prints, and 1 if the journal ' +
       'cannot be read or is damaged. `shim-dir` and `install-shim` exit 0 on success and 1 on failure. Every ' +
       'subcommand exits 64 on a usage error.',
@@ -80,6 +95,11 @@ export const gpgGate = {
         'with `--sign-in-supervisor`. See *gpg-gate-shim*(1).',
     ],
     ['GPG_GATE_JOB, GPG_GATE_ATTEMPT', 'set for the commit hook; the hook never gets GPG_GATE_TOKEN.'],
+    [
+      'GPG_GATE_INHERITED_SIGNALS',
+      'set by the `/bin/sh` start of `gpg-gate` and of the shim for the node process it execs: the signals the ' +
+        'caller blocked and ignored. Internal; never passed on to COMMAND.',
+    ],
     ['GPG_GATE_TEST_FAULT, GPG_GATE_TEST_FAULT_DIR', 'fault injection for the test suite only: never set them.'],
   ],
   files: [
@@ -144,8 +164,9 @@ export const shim = {
       'standard input, output and error and the same extra descriptors, and the shim exits with its status. Such ' +
       'calls pass through whether or not a supervisor is there.',
     "The real gpg is GPG_GATE_REAL_GPG, else the next `gpg` on `PATH` after the shim's own directory that is not a " +
-      'copy of the shim; a shim that finds itself called back by the gpg it started fails at once, so it never ' +
-      'recurses.',
+      'copy of the shim (then from the start of `PATH`); a shim that finds itself called back by the gpg it started ' +
+      'fails at once, so it never recurses. The real gpg runs with the signals the caller of the shim blocked or ' +
+      'ignored still blocked or ignored.',
   ],
   gated: [
     'A call that would create a signature is gated: data signatures (`--sign`, `--detach-sign`, `--clear-sign`, ' +
@@ -166,7 +187,12 @@ export const shim = {
     ['GPG_GATE_SOCKET', 'supervisor socket; unset = unsupervised'],
     ['GPG_GATE_TOKEN', "the job's random secret; a request without it is refused"],
     ['GPG_GATE_JOB', 'job id (informational)'],
-    ['GPG_GATE_REAL_GPG', 'the real gpg; default: the first `gpg` on PATH that is not a shim (never recurses)'],
+    [
+      'GPG_GATE_REAL_GPG',
+      "the real gpg; default: the next `gpg` on PATH after the shim's own entry that is not a shim (then from PATH's " +
+        "start); a wrapper in front of the shim (dgit's test stunt, ccache-style) works, one that loops back to the " +
+        "shim fails at once (the shim marks the real gpg's environment with `GPG_GATE_SHIM_DELEGATED_TO`)",
+    ],
     [
       'GPG_GATE_BACKEND',
       '`gnupg` (default), `openpgp` (sign in the shim with `GPG_GATE_KEY`), `supervisor` (set by `run ' +

@@ -74,7 +74,7 @@ subtest 'commit: git tag -s signs once the callback said commit' => sub {
     is($verify, 0, 'the tag verifies');
     my $status = status_of($journal);
     is($status->{outcome},   'succeeded', 'status: succeeded');
-    is($status->{committed}, JSON::PP::true, 'status: committed');
+    is($status->{committed}, 'yes',       'status: committed yes');
 };
 
 subtest 'transient, then commit on the retry' => sub {
@@ -114,7 +114,7 @@ subtest 'transient without retries: exit 75, nothing committed, no tag' => sub {
     is(status_of($journal)->{outcome}, 'failed-before-commit', 'status agrees');
 };
 
-subtest 'refuse: commit-refused, neither 0 nor 75' => sub {
+subtest 'refuse: commit-refused, nothing committed, exit 75' => sub {
     my $r = run_gated(
         gpg_gate  => cli(),
         command   => tag('v4'),
@@ -122,21 +122,23 @@ subtest 'refuse: commit-refused, neither 0 nor 75' => sub {
         quiet     => 1,
         on_commit => sub { return ('refuse', 'version already used') },
     );
-    is($r->{outcome}, 'commit-refused', 'commit-refused');
-    ok($r->{exit_status} != 0 && $r->{exit_status} != 75, "exit status $r->{exit_status}");
+    is($r->{outcome},     'commit-refused', 'commit-refused');
+    is($r->{exit_status}, 75,               'exit 75: nothing was committed');
     is($r->{exit_status}, $r->{exit_code}, 'waitpid agrees with job-ended');
     ok(!tag_exists('v4'), 'no tag');
 };
 
-subtest 'a callback that dies, or answers nonsense, refuses' => sub {
+subtest 'a callback that dies, or answers nonsense, gives no clear answer' => sub {
     for my $case ([ die => sub { die "database down\n" } ], [ nonsense => sub { return 'yes' } ]) {
         my ($what, $callback) = @$case;
         my $r = run_gated(gpg_gate => cli(), command => tag("v5-$what"), journal => journal(), quiet => 1,
             on_commit => $callback);
-        is($r->{outcome},                 'commit-refused', "$what: commit-refused");
-        is($r->{decisions}[0]{decision},  'refuse',         "$what: refuse was sent");
+        is($r->{outcome}, 'unknown', "$what: outcome unknown (it may have committed)");
+        ok($r->{exit_status} != 0 && $r->{exit_status} != 75, "$what: exit $r->{exit_status}, neither 0 nor 75");
+        is_deeply($r->{decisions}, [], "$what: no decision was sent");
         like($r->{errors}[0], $what eq 'die' ? qr/on_commit died: database down/ : qr/on_commit returned 'yes'/,
             "$what: the error is kept");
+        is(status_of($r->{journal})->{committed}, 'unknown', "$what: status says committed unknown");
         ok(!tag_exists("v5-$what"), "$what: no tag");
     }
 };

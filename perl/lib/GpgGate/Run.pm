@@ -148,6 +148,12 @@ sub run_gated {
             }
             if ($name eq 'commit-wanted') {
                 my $decision = _decide($o{on_commit}, $event, \%result);
+                if (!$decision) {
+                    # No clear answer: end of file on the decisions descriptor, which gpg-gate records as
+                    # committed `unknown` (the callback may have committed before it failed).
+                    shutdown $decisions, 1;
+                    next;
+                }
                 push @{ $result{decisions} }, $decision;
                 my $wire = $json->encode($decision) . "\n";
                 while (length $wire) {
@@ -180,18 +186,17 @@ sub run_gated {
     return \%result;
 }
 
-# Calls on_commit for a commit-wanted event; anything but a valid answer is a refusal (fail closed, not 75: the
-# callback may have half-committed before it died).
+# Calls on_commit for a commit-wanted event: the decision line, or undef for no clear answer (the callback died or
+# returned something else; it may have committed first, so it must not read as a refusal, which means "nothing
+# committed").
 sub _decide {
     my ($on_commit, $event, $result) = @_;
     my @answer;
     my $ok = eval { @answer = $on_commit->($event); 1 };
     my ($decision, $reason);
     if (!$ok) {
-        my $error = "$@" || 'died';
-        push @{ $result->{errors} }, "on_commit died: $error";
-        $error =~ s/\s+\z//;
-        ($decision, $reason) = ('refuse', "on_commit died: $error");
+        push @{ $result->{errors} }, 'on_commit died: ' . ("$@" || 'died');
+        return undef;
     }
     elsif (@answer == 1 && ref $answer[0] eq 'HASH') {
         ($decision, $reason) = @{ $answer[0] }{qw(decision reason)};
@@ -201,8 +206,8 @@ sub _decide {
     }
     if (!defined $decision || ref $decision || !$DECISIONS{$decision}) {
         my $got = defined $decision ? "'$decision'" : 'nothing';
-        push @{ $result->{errors} }, "on_commit returned $got";
-        ($decision, $reason) = ('refuse', "on_commit returned $got, not commit, transient or refuse");
+        push @{ $result->{errors} }, "on_commit returned $got, not commit, transient or refuse";
+        return undef;
     }
     my %line = (decision => $decision, attempt => $event->{attempt});
     $line{reason} = "$reason" if defined $reason;
@@ -290,12 +295,16 @@ Required. The command to supervise, run without a shell.
 Required. Called once per attempt that reaches the commitment point, with the C<commit-wanted> event: C<attempt>,
 C<id> and C<request> (the signing request without its token: C<argv>, C<localUsers>, C<sha256>, C<inputs>, ...).
 Return the decision, optionally with a reason: C<'commit'> (the commitment is made, signing proceeds),
-C<'transient'> (nothing was committed; the attempt fails and may be retried), or C<'refuse'> (no retry); as a
-list C<('commit', 'reason')> or a hash reference C<< { decision => 'commit', reason => '...' } >>. The reason is
-shown in gpg-gate's timeline and in the shim's refusal message.
+C<'transient'> (nothing was committed; the attempt fails and may be retried, exit 75), or C<'refuse'> (nothing
+was committed; no retry, exit 75, outcome C<commit-refused>); as a list C<('commit', 'reason')> or a hash
+reference C<< { decision => 'commit', reason => '...' } >>. The reason is shown in gpg-gate's timeline and in the
+shim's refusal message.
 
-A callback that dies, or returns anything else, refuses (C<commit-refused>, never 75: it may have half-committed);
-the error is kept in C<errors>. The callback may take as long as C<commit_timeout> allows.
+A callback that dies, or returns anything else, gives no clear answer: the module closes the decisions socket,
+and gpg-gate records that something may have been committed (outcome C<unknown>, never exit 0 or 75; the journal
+is not continued). The error is kept in C<errors>. So answer C<'refuse'> or C<'transient'> yourself when you know
+nothing was committed, and let the callback die only when you do not know. It may take as long as
+C<commit_timeout> allows.
 
 =item on_event => sub { my ($event) = @_; ... }
 
@@ -330,14 +339,14 @@ The gpg-gate program. Default: C<gpg-gate>, looked up on C<PATH>.
 
 =item outcome
 
-The C<outcome> of C<job-ended>: C<succeeded>, C<failed-before-commit>, C<commit-refused> or
-C<failed-after-commit>. C<undef> if gpg-gate ended without C<job-ended> (a usage error, a journal it refused, or
+The C<outcome> of C<job-ended>: C<succeeded>, C<failed-before-commit>, C<commit-refused>,
+C<failed-after-commit> or C<unknown>. C<undef> if gpg-gate ended without C<job-ended> (a usage error, a journal it refused, or
 it was killed): C<exit_status> then says why, and C<gpg-gate status --journal FILE> tells what the journal holds.
 
 =item exit_code
 
 The C<exitCode> of C<job-ended>: 0 success, 75 failed and nothing committed (safe to retry), anything else failed
-and a commitment may exist.
+and a commitment exists or may exist.
 
 =item status, exit_status, signal
 
@@ -347,7 +356,8 @@ the caller reaped it).
 
 =item events, decisions
 
-Every event read, as hash references in order, and every decision sent (C<decision>, C<reason>, C<attempt>).
+Every event read, as hash references in order, and every decision sent (C<decision>, C<reason>, C<attempt>); no
+entry for a callback that gave no clear answer.
 
 =item journal, job, pid
 
@@ -369,7 +379,8 @@ the caller catches), and gpg-gate's launcher reads that state before Node starts
 it too. Decisions are written with C<send(2)> and C<MSG_NOSIGNAL>, so a supervisor that died cannot raise
 C<SIGPIPE> in the caller. A signal that interrupts the wait is handled by Perl as usual and the wait goes on.
 
-gpg-gate forwards C<SIGINT>, C<SIGTERM> and C<SIGHUP> it receives to the command: to stop a job, signal C<pid>.
+gpg-gate forwards C<SIGINT>, C<SIGTERM>, C<SIGHUP> and C<SIGQUIT> it receives to the command (unless the caller
+blocked or ignored them): to stop a job, signal C<pid>.
 
 =head1 FILES AND DESCRIPTORS
 
