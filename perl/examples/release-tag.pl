@@ -20,7 +20,8 @@ my $result = run_gated(
         # Nothing is committed yet: a failure here may be retried.
         open(my $fh, '>>', $record) or return ('transient', "cannot open $record: $!");
         print {$fh} "$tag $event->{request}{sha256}\n";
-        close $fh or return ('refuse', "cannot write $record: $!");
+        # Perhaps half written: not a clear answer. Dying says so (gpg-gate records committed "unknown").
+        close $fh or die "cannot write $record: $!\n";
         return ('commit', "recorded $tag in $record");
     },
 );
