@@ -120,7 +120,9 @@ describe.skipIf(!haveGpg)(
       if (o.entry.exit !== undefined) expect(r.code, what).toBe(o.entry.exit);
       if (c.kind === 'error') {
         expect(r.code, what).not.toBe(0);
-        expect(r.stderr, what).toContain(c.error ?? '');
+        // An error classification always has its reason, and gpg says the same.
+        expect(c.error, `the classifier's reason for ${what}`).toMatch(/\S/);
+        expect(r.stderr, what).toContain(c.error as string);
       } else {
         expect(r.stderr, what).not.toMatch(REFUSAL);
       }
