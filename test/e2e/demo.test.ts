@@ -13,7 +13,6 @@ const DEMO = join(ROOT, 'dist', 'demo.js');
 let t: TempDir;
 let output = '';
 let code: number | null = null;
-let seconds = 0;
 let tmpAfter: string[] = [];
 let homeAfter: string[] = [];
 
@@ -26,7 +25,6 @@ beforeAll(async () => {
   symlinkSync(process.execPath, join(bin, 'node'));
   // stdout and stderr into one file, so that the narration and gpg-gate's timeline keep their order.
   const out = openSync(t.path('output.txt'), 'w');
-  const started = Date.now();
   const child = spawn(process.execPath, [DEMO], {
     cwd: t.dir,
     env: cleanEnv({ PATH: bin, TMPDIR: tmp, HOME: t.dir }),
@@ -37,7 +35,6 @@ beforeAll(async () => {
     child.once('close', (c) => resolve(c));
   });
   closeSync(out);
-  seconds = (Date.now() - started) / 1000;
   output = readFileSync(t.path('output.txt'), 'utf8');
   tmpAfter = readdirSync(tmp);
   homeAfter = readdirSync(t.dir).sort();
@@ -52,9 +49,8 @@ function lineAt(re: RegExp, from = 0): number {
 }
 
 describe('npm run demo', () => {
-  it('exits 0 within a minute, says all its claims held, and leaves nothing in TMPDIR or HOME', () => {
+  it('exits 0, says all its claims held, and leaves nothing in TMPDIR or HOME', () => {
     expect(code, output).toBe(0);
-    expect(seconds).toBeLessThan(60);
     expect(output).toMatch(/^Result: all \d+ claims held — the demo behaved as intended/m);
     expect(output).not.toMatch(/✗/);
     expect(tmpAfter).toEqual([]);
