@@ -2,9 +2,12 @@
 // belongs to an open file description that only the supervisor holds, so the kernel drops it the moment the supervisor
 // dies, kill -9 included; another program (an embedder, a second `run`) can test it with flock(1) or Perl's flock.
 import { spawnSync } from 'node:child_process';
-import { closeSync, constants, fstatSync, fsyncSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { HarnessError, describeError } from './harness-error.js';
+
+/** util-linux is essential in Debian; by absolute path, since the supervisor's PATH may hold nothing but node. */
+const FLOCK = ['/usr/bin/flock', '/bin/flock'].find((p) => existsSync(p)) ?? '/usr/bin/flock';
 
 export interface JournalLock {
   /** The journal did not exist: it was created empty to be locked. */
@@ -48,7 +51,7 @@ export function lockJournal(path: string): JournalLock {
   const { fd, created } = openJournalFile(path);
   // Node has no flock(); util-linux's flock(1) locks the descriptor it is given, which shares our open file
   // description: the lock stays with us after it exits.
-  const r = spawnSync('flock', ['--nonblock', '--conflict-exit-code', '75', '3'], {
+  const r = spawnSync(FLOCK, ['--nonblock', '--conflict-exit-code', '75', '3'], {
     stdio: ['ignore', 'ignore', 'pipe', fd],
   });
   if (r.status === 0) {
