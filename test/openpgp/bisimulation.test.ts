@@ -10,10 +10,10 @@ import { startGateServer, type GateServer } from '../helpers/gate-server.js';
 import { killAgent, makeEmptyGnupgHome, makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
 import { TEST_PASSPHRASE, type TestKeyName } from '../helpers/test-keys.js';
 import { runGpg } from './support/gpg-runner.js';
-import { keyFileText } from './support/keys.js';
+import { FAKED_TIME, keyFileText } from './support/keys.js';
 import { openpgpEnv, runShim, type ProgramRun } from './support/shim-run.js';
 
-const time = Math.floor(Date.now() / 1000);
+const time = FAKED_TIME;
 const INPUT = 'release.txt';
 // Text with the line ends and blanks that text mode and cleartext signatures treat specially.
 const DATA = 'Source: gpg-gate\nVersion: 1.0-1  \r\n-dash line\nFrom the changelog\n\ttabbed\t\nno newline at the end';

@@ -10,11 +10,11 @@ import { makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
 import { TEST_PASSPHRASE, testKeys } from '../helpers/test-keys.js';
 import { runCore } from './support/core-runner.js';
 import { runGpg } from './support/gpg-runner.js';
-import { keyFileText } from './support/keys.js';
+import { FAKED_TIME, keyFileText } from './support/keys.js';
 
 let home: GnupgHome;
 let encryptionSubkey = '';
-const time = Math.floor(Date.now() / 1000);
+const time = FAKED_TIME;
 const data = 'object 0123\ntype commit\n\nlookup test\n';
 
 beforeAll(async () => {

@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
 import { runCore, type CoreCase } from './support/core-runner.js';
 import { runGpg } from './support/gpg-runner.js';
-import { keyFileText } from './support/keys.js';
+import { FAKED_TIME, keyFileText } from './support/keys.js';
 
 let home: GnupgHome;
 let work: string;
-const time = Math.floor(Date.now() / 1000);
+const time = FAKED_TIME;
 
 beforeAll(() => {
   home = makeGnupgHome(['ed25519', 'rsa3072', 'subkey']);

@@ -5,10 +5,10 @@ import { killAgent, makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.
 import { TEST_PASSPHRASE } from '../helpers/test-keys.js';
 import { runCore } from './support/core-runner.js';
 import { runGpg } from './support/gpg-runner.js';
-import { keyFileText } from './support/keys.js';
+import { FAKED_TIME, keyFileText } from './support/keys.js';
 
 let home: GnupgHome;
-const time = Math.floor(Date.now() / 1000);
+const time = FAKED_TIME;
 const data = 'unlock test\n';
 const keys = () => keyFileText(['passphrase']);
 

@@ -201,7 +201,9 @@ describe('hostile frames that once crashed, leaked or confused the supervisor', 
 
   it('deep nesting is a bad message, not an internal error (stringifying it overflowed the stack)', async () => {
     const deep = '['.repeat(100_000) + ']'.repeat(100_000);
-    const reply = await exchange(JSON.stringify({ ...makeRequest(tokens.valid), kind: 0 }).replace('0', deep) + '\n');
+    const reply = await exchange(
+      JSON.stringify({ ...makeRequest(tokens.valid), kind: 0 }).replace('"kind":0', `"kind":${deep}`) + '\n',
+    );
     expect(reply).toEqual([expect.objectContaining({ type: 'error', code: 'bad-message' })]);
   });
 
