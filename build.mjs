@@ -14,7 +14,7 @@ const esmBanner =
   "import { createRequire as __gpgGateCreateRequire } from 'node:module'; const require = __gpgGateCreateRequire(import.meta.url);";
 
 // The executables start as sh, which reads the signal state the caller gave us before Node resets it (Node unblocks
-// every signal and restores ignored ones at start-up; shim/inherited-signals.ts), then execs node on the same file.
+// every signal and restores ignored ones at start-up; common/signal-state.ts), then execs node on the same file.
 // For JavaScript the second line is a string and a comment. Nothing else of the caller's environment changes.
 const launcher = [
   '#!/bin/sh',
@@ -25,8 +25,8 @@ const launcher = [
 ].join('\n');
 
 // Every copy of the shim carries its marker in the first lines, so that finding the real gpg can skip any shim.
-const shimMarker = /SHIM_MARKER = '([^']+)'/.exec(readFileSync(join(root, 'shim/marker.ts'), 'utf8'))?.[1];
-if (!shimMarker) throw new Error('shim/marker.ts: SHIM_MARKER not found');
+const shimMarker = /SHIM_MARKER = '([^']+)'/.exec(readFileSync(join(root, 'common/shim-marker.ts'), 'utf8'))?.[1];
+if (!shimMarker) throw new Error('common/shim-marker.ts: SHIM_MARKER not found');
 
 /** @type {{ entry: string, out: string, format: 'cjs' | 'esm', executable?: boolean, builtinsOnly?: boolean, marker?: string, split?: boolean }[]} */
 const targets = [

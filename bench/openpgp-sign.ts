@@ -2,7 +2,7 @@
 // and unlocked once, then one detached signature per call over a small payload. The lead's bench runner calls this.
 import { readFileSync } from 'node:fs';
 import * as openpgp from 'openpgp';
-import { loadKeyRing, provideOpenpgp, signWithKeyRing, type SignRequest } from '../shim/backends/openpgp/core/index.js';
+import { loadKeyRing, provideOpenpgp, signWithKeyRing, type SignRequest } from '../openpgp-core/index.js';
 
 export interface OpenpgpSignBench {
   keyFile: string;

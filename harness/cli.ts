@@ -7,8 +7,8 @@ import { EventStream } from './events.js';
 import { readableFd, writableFd } from './fd-streams.js';
 import { HarnessError, describeError } from './harness-error.js';
 import { installShim } from './install-shim.js';
-import { inheritedSignals } from '../shim/inherited-signals.js';
-import { EXIT_NOTHING_COMMITTED } from './commit-state.js';
+import { inheritedSignals } from '../common/signal-state.js';
+import { EXIT_NOTHING_COMMITTED, EXIT_USAGE } from '../common/exit-status.js';
 import { Job } from './job.js';
 import { checkJobId, defaultJournal, newJobId, shimDir } from './paths.js';
 import { RECORD_VERSION, type EventLine } from './records.js';
@@ -22,7 +22,6 @@ import {
 import { journalStatus } from './status.js';
 import { Timeline, printable } from './timeline.js';
 
-const EXIT_USAGE = 64;
 const EXIT_FAILURE = 1;
 
 function integer(min: number) {

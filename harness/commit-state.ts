@@ -6,6 +6,7 @@
 //              unknown  the step was asked and gave no clear answer (timed out, crashed, was killed, closed its
 //                       channel, said something unparseable, or the supervisor died while it ran): it may have committed
 import type { Outcome } from './records.js';
+import { EXIT_NOTHING_COMMITTED, exitStatusForSignal } from '../common/exit-status.js';
 
 export type Committed = 'yes' | 'no' | 'unknown';
 
@@ -19,8 +20,7 @@ export type CommitState =
 
 export const NOT_ASKED: CommitState = { kind: 'not-asked' };
 
-/** EX_TEMPFAIL: failed, and nothing was committed: safe to run again. */
-export const EXIT_NOTHING_COMMITTED = 75;
+export { EXIT_NOTHING_COMMITTED };
 export const EXIT_OK = 0;
 
 export function committed(state: CommitState): Committed {
@@ -43,7 +43,7 @@ export interface AttemptEnd {
 
 /** The exit status for a job that failed while a commitment may exist: the command's own, never 0 and never 75. */
 export function failureExitCode(exitCode: number | null, signal: number | null): number {
-  if (signal !== null) return 128 + signal;
+  if (signal !== null) return exitStatusForSignal(signal);
   if (exitCode === null || exitCode === EXIT_OK || exitCode === EXIT_NOTHING_COMMITTED) return 1;
   return exitCode;
 }

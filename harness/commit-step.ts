@@ -1,13 +1,14 @@
 // The commit step: performed once per job, at its first signing request, before any signature exists. Three ways:
 // the operator's hook (--on-commit), no step at all (--auto-commit), or the embedding program (--decisions-fd).
 import { performance } from 'node:perf_hooks';
-import { childEnvironment } from '../shim/inherited-signals.js';
+import { childEnvironment } from '../common/signal-state.js';
 import type { DecisionChannel } from './decision-channel.js';
 import { describeError } from './harness-error.js';
 import type { CommitMethod, RecordedRequest } from './records.js';
+import { EXIT_NOTHING_COMMITTED } from '../common/exit-status.js';
 
 /** EX_TEMPFAIL: the hook says nothing was committed and the attempt may be retried. */
-export const EXIT_TRANSIENT = 75;
+export const EXIT_TRANSIENT = EXIT_NOTHING_COMMITTED;
 /** EX_NOPERM: the hook says no, and committed nothing. Any other exit status is no clear answer (a crash, say). */
 export const EXIT_REFUSED = 77;
 

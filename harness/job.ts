@@ -2,12 +2,11 @@
 // point), serves its signing requests, performs the commit step once at the first of them, and journals every step
 // before acting on it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { delimiter } from 'node:path';
 import { constants } from 'node:os';
 import { ProtocolError } from '../protocol/errors.js';
-import { childEnvironment, isHeldBack, withSignalState, type SignalState } from '../shim/inherited-signals.js';
-import type { SignRequest, SignResult } from '../protocol/messages.js';
+import { childEnvironment, isHeldBack, withSignalState, type SignalState } from '../common/signal-state.js';
+import type { SignRequest } from '../protocol/messages.js';
 import type { CommitStep, CommitVerdict } from './commit-step.js';
 import {
   EXIT_NOTHING_COMMITTED,
@@ -23,7 +22,9 @@ import { lockJournal } from './journal-lock.js';
 import { identify } from './liveness.js';
 import type { EventLine, JobOptionsRecord, JournalBody, Outcome, RecordedRequest } from './records.js';
 import { RECORD_VERSION } from './records.js';
-import { GateServer, type GateHandler, type GateSession, type SessionDecision } from './server.js';
+import { Attempt } from './attempt.js';
+import { GateServer, type GateHandler, type GateSession } from './server.js';
+import { Session, type SessionHost } from './session.js';
 import { refusalFor } from './signer/request-check.js';
 import type { Signer, SignerDescription } from './signer/signer.js';
 import { prepareSocket } from './socket-location.js';
@@ -67,38 +68,9 @@ export interface JobResult {
   exitCode: number;
 }
 
-export function withoutToken(request: SignRequest): RecordedRequest {
-  const { token: _token, ...rest } = request;
-  return rest;
-}
-
-/** One attempt: its token, its child, its in-flight requests. Over when the child exited and none is in flight. */
-class Attempt {
-  childExited = false;
-  over = false;
-  inflight = 0;
-  /** Why signing is refused for the rest of this attempt (a commit step that did not commit). */
-  aborted: string | null = null;
-  private resolveDone!: () => void;
-  readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
-
-  constructor(readonly n: number) {}
-
-  abortReason(): string | null {
-    return this.aborted;
-  }
-
-  settle(): void {
-    if (this.childExited && this.inflight === 0 && !this.over) {
-      this.over = true;
-      this.resolveDone();
-    }
-  }
-}
-
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
-export class Job implements GateHandler {
+export class Job implements GateHandler, SessionHost {
   job: string;
   /** Set once the journal is open; events before that (a signal during start-up) are not recorded. */
   private journal: Journal | null = null;
@@ -474,94 +446,3 @@ export class Job implements GateHandler {
     this.recordBestEffort(body);
   }
 }
-
-/** One signing request, from sign-request to ack (or loss). */
-class Session implements GateSession {
-  private readonly recorded: RecordedRequest;
-  readonly payload: SupervisorSigning | undefined;
-
-  constructor(
-    private readonly job: Job,
-    private readonly a: Attempt,
-    private readonly request: SignRequest,
-  ) {
-    this.recorded = withoutToken(request);
-    this.payload = request.payload ? job.supervisorSigning(a, request) : undefined;
-  }
-
-  private refuse(reason: string): SessionDecision {
-    this.job.journalEventBestEffort({ event: 'sign-refused', attempt: this.a.n, id: this.request.id, reason });
-    return { decision: 'abort', reason };
-  }
-
-  async decide(isOpen: () => boolean): Promise<SessionDecision> {
-    const { a, request, recorded } = this;
-    const requestSha256 = createHash('sha256').update(JSON.stringify(recorded)).digest('hex');
-    const requested: JournalBody = {
-      event: 'sign-requested',
-      attempt: a.n,
-      id: request.id,
-      request: recorded,
-      requestSha256,
-    };
-    const approved: JournalBody = { event: 'sign-approved', attempt: a.n, id: request.id };
-    // Already committed, and none of the checks below would refuse: between the request and its approval nothing
-    // happens outside this process, so both guard the same proceed and share one write and one fsync.
-    if (this.job.isCommitted() && a.abortReason() === null && this.job.unfitRequest(request) === null && isOpen()) {
-      try {
-        this.job.journalEvents([requested, approved]);
-      } catch (err) {
-        return { decision: 'abort', reason: `the supervisor cannot journal: ${describeError(err)}` };
-      }
-      return { decision: 'proceed', reason: 'committed' };
-    }
-    try {
-      this.job.journalEvent(requested);
-    } catch (err) {
-      return { decision: 'abort', reason: `the supervisor cannot journal: ${describeError(err)}` };
-    }
-    if (a.abortReason() !== null) return this.refuse(`this attempt was aborted: ${a.abortReason()}`);
-    // Before the commit step: a request this job cannot serve (key signatures in --sign-in-supervisor mode, say).
-    const unfit = this.job.unfitRequest(request);
-    if (unfit !== null) return this.refuse(unfit);
-    if (!this.job.isCommitted()) {
-      // A requester already gone (the link dropped) must not be the reason a commitment is made.
-      if (!isOpen()) return this.refuse('the client left before the commit step');
-      const verdict = await this.job.commitOnce(a, request.id, recorded);
-      if (verdict.kind !== 'committed') return this.refuse(`commit step: ${verdict.message}`);
-    }
-    // Another request's commit step may have aborted the attempt while this one waited.
-    if (a.abortReason() !== null) return this.refuse(`this attempt was aborted: ${a.abortReason()}`);
-    if (!isOpen()) return this.refuse('the client left before the decision');
-    try {
-      this.job.journalEvent(approved);
-    } catch (err) {
-      return { decision: 'abort', reason: `the supervisor cannot journal: ${describeError(err)}` };
-    }
-    return { decision: 'proceed', reason: 'committed' };
-  }
-
-  result(result: SignResult): void {
-    // Signed in the supervisor: `signed` was recorded, with the supervisor's own digest, before the output left it.
-    if (this.payload) return;
-    const { v: _v, type: _type, ...fields } = result;
-    this.job.journalEvent({ event: 'signed', attempt: this.a.n, ...fields });
-    if (result.exit === 0) this.job.countSignature();
-  }
-
-  lost(reason: string): void {
-    // Signed in the supervisor, nothing can be lost: either `signed` is on record, or no signature left it.
-    if (this.payload) {
-      if (!this.payload.released) this.payload.refused(reason);
-      return;
-    }
-    this.job.journalEventBestEffort({ event: 'sign-unreported', attempt: this.a.n, id: this.request.id, reason });
-  }
-
-  finish(): void {
-    this.a.inflight -= 1;
-    this.a.settle();
-  }
-}
-
-export type { Attempt };

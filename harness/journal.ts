@@ -2,7 +2,7 @@
 // guards; a journal that failed once is never written again (a torn line stays the last line), so the caller must
 // fail closed.
 import { closeSync, constants, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { dieNow, faultPoint } from '../protocol/fault-point.js';
+import { dieNow, faultPoint } from '../common/fault-point.js';
 import { HarnessError, describeError } from './harness-error.js';
 import { RECORD_VERSION, type JobRecord, type JournalBody } from './records.js';
 

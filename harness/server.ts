@@ -222,7 +222,14 @@ class Connection {
     this.pendingDecision = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    void this.decide(session, request, attempt);
+    this.decide(session, request, attempt).catch((err: unknown) => {
+      // A throw while delivering the decision must not take the supervisor down mid-job: this client alone loses.
+      this.options.handler.onClientError?.('internal', describeError(err));
+      this.pendingDecision = false;
+      this.state = 'done';
+      this.socket.destroy();
+      this.finish();
+    });
   }
 
   private async decide(session: GateSession, request: SignRequest, attempt: number): Promise<void> {

@@ -2,7 +2,7 @@
 // report the result. Any failure before an explicit "proceed" is a refusal: no signature.
 import { createReadStream } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
-import { faultPoint } from '../protocol/fault-point.js';
+import { faultPoint } from '../common/fault-point.js';
 import { FrameDecoder, encodeChunk, type Frame } from '../protocol/framing.js';
 import { encodeMessage } from '../protocol/framing.js';
 import { CHUNK_BYTES } from '../protocol/limits.js';

@@ -4,12 +4,13 @@ import { writeSync } from 'node:fs';
 import { classify } from './argv/classify.js';
 import type { Classification } from './argv/types.js';
 import { redactArgv, writeLog, type LogRecord } from './log.js';
-import { inheritedSignals } from './inherited-signals.js';
-import { findRealGpg } from './real-gpg.js';
+import { inheritedSignals } from '../common/signal-state.js';
+import { GpgLookupError, findRealGpg } from '../common/gpg-lookup.js';
 import { runGpg, type GpgExit } from './run-gpg.js';
 import { readSettings } from './settings.js';
 import { ShimError, describe } from './shim-error.js';
 import { exitLike, holdBack, signalName } from './signals.js';
+import { GPG_EXIT_ERROR } from '../common/gpg-errors.js';
 
 const started = performance.now();
 const argv = process.argv.slice(2);
@@ -48,7 +49,7 @@ function fail(err: ShimError, c: Classification | null): never {
     }
   }
   log(c, { decision: err.kind === 'refused' ? 'refused' : 'error', reason: err.message, exit: 2 });
-  process.exit(2);
+  process.exit(GPG_EXIT_ERROR);
 }
 
 async function main(): Promise<never> {
@@ -57,7 +58,7 @@ async function main(): Promise<never> {
     c = classify(argv);
     if (c.kind === 'error') throw new ShimError('usage', c.error ?? 'cannot classify this command line');
     if (c.kind === 'passthrough') {
-      const exit = await runGpg(findRealGpg(process.env, self), argv, { extraFds: c.extraFds, signals });
+      const exit = await runGpg(findRealGpg(process.env, { self }), argv, { extraFds: c.extraFds, signals });
       log(c, { decision: 'passthrough', exit: exit.code, signal: exit.signal });
       return exitLike(exit);
     }
@@ -70,7 +71,7 @@ async function main(): Promise<never> {
           'no supervisor: GPG_GATE_SOCKET is not set, and GPG_GATE_UNSUPERVISED=refuse (the default) forbids signing without one',
         );
       }
-      exit = await runGpg(findRealGpg(process.env, self), argv, { extraFds: c.extraFds, signals });
+      exit = await runGpg(findRealGpg(process.env, { self }), argv, { extraFds: c.extraFds, signals });
       log(c, { decision: 'unsupervised-passthrough', exit: exit.code, signal: exit.signal });
       return exitLike(exit);
     }
@@ -83,7 +84,7 @@ async function main(): Promise<never> {
       import('./backends/supervisor.js'),
     ]);
     const backend = () => {
-      if (settings.backend === 'gnupg') return gnupgBackend(findRealGpg(process.env, self), signals);
+      if (settings.backend === 'gnupg') return gnupgBackend(findRealGpg(process.env, { self }), signals);
       if (settings.backend === 'openpgp') return loadOpenpgpBackend();
       return supervisorBackend;
     };
@@ -100,6 +101,7 @@ async function main(): Promise<never> {
     return exitLike(result);
   } catch (err) {
     if (err instanceof ShimError) return fail(err, c);
+    if (err instanceof GpgLookupError) return fail(new ShimError('setup', err.message), c);
     return fail(new ShimError('setup', `internal error: ${(err as Error).message}`, { cause: err }), c);
   }
 }

@@ -2,8 +2,8 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import { fstatSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { childEnvironment, withSignalState, type SignalState } from './inherited-signals.js';
-import { REENTRY_MARK } from './real-gpg.js';
+import { childEnvironment, withSignalState, type SignalState } from '../common/signal-state.js';
+import { REENTRY_MARK } from '../common/gpg-lookup.js';
 import { onSignal } from './signals.js';
 
 export interface GpgExit {

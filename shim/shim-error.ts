@@ -1,4 +1,5 @@
 // Failures the shim reports gpg-style. None of them ever results in a signature.
+import { GPG_ERROR } from '../common/gpg-errors.js';
 
 /**
  * refused: signing was not permitted (no supervisor, abort, timeout, lost socket, malformed reply).
@@ -22,29 +23,24 @@ export class ShimError extends Error {
   readonly errno: string | null;
 }
 
-// gpg's own status codes for these failures (source GPG_ERR_SOURCE_GPG << 24 | code), as gpg 2.2.40 prints them.
-const GPG_ERR_CANCELED = 99;
-const GPG_ERR_GENERAL_FROM_GPG = 33554433;
-const GPG_ERR_ENOENT_FROM_GPG = 33587281;
-
 /** The stderr lines and the status-fd line gpg would print for this failure. */
 export function describe(err: ShimError): { stderr: string[]; status: string | null } {
   switch (err.kind) {
     case 'refused':
       return {
         stderr: [`gpg: signing refused by gpg-gate: ${err.message}`],
-        status: `FAILURE sign ${GPG_ERR_CANCELED}`,
+        status: `FAILURE sign ${GPG_ERROR.canceled}`,
       };
     case 'usage':
-      return { stderr: [`gpg: ${err.message}`], status: `FAILURE option-parser ${GPG_ERR_GENERAL_FROM_GPG}` };
+      return { stderr: [`gpg: ${err.message}`], status: `FAILURE option-parser ${GPG_ERROR.general}` };
     case 'input': {
-      const code = err.errno === 'ENOENT' ? GPG_ERR_ENOENT_FROM_GPG : GPG_ERR_GENERAL_FROM_GPG;
+      const code = err.errno === 'ENOENT' ? GPG_ERROR.enoent : GPG_ERROR.general;
       const reason = err.message.replace(/^.*: /, '');
       return { stderr: [`gpg: ${err.message}`, `gpg: signing failed: ${reason}`], status: `FAILURE sign ${code}` };
     }
     case 'reported':
       return { stderr: [], status: null };
     case 'setup':
-      return { stderr: [`gpg: gpg-gate: ${err.message}`], status: `FAILURE sign ${GPG_ERR_GENERAL_FROM_GPG}` };
+      return { stderr: [`gpg: gpg-gate: ${err.message}`], status: `FAILURE sign ${GPG_ERROR.general}` };
   }
 }

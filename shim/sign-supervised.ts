@@ -2,7 +2,7 @@
 // the spooled bytes. Then report what happened.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
-import { faultPoint } from '../protocol/fault-point.js';
+import { faultPoint } from '../common/fault-point.js';
 import { PROTOCOL_VERSION, type SignRequest } from '../protocol/messages.js';
 import type { Classification } from './argv/types.js';
 import type { Backend, SignOutcome } from './backends/backend.js';
@@ -12,6 +12,8 @@ import type { Settings } from './settings.js';
 import { ShimError } from './shim-error.js';
 import { onSignal } from './signals.js';
 import { spoolInputs, type Spool } from './spool.js';
+import { exitStatusForSignal } from '../common/exit-status.js';
+import { GPG_EXIT_ERROR } from '../common/gpg-errors.js';
 
 export interface SupervisedResult extends SignOutcome {
   sha256: string | null;
@@ -96,7 +98,9 @@ export async function signSupervised(
       v: PROTOCOL_VERSION,
       type: 'sign-result',
       id: request.id,
-      exit: outcome.signal ? 128 + (constants.signals[outcome.signal] ?? 0) : (outcome.code ?? 2),
+      exit: outcome.signal
+        ? exitStatusForSignal(constants.signals[outcome.signal] ?? 0)
+        : (outcome.code ?? GPG_EXIT_ERROR),
       signal: outcome.signal,
       outputSha256: outcome.output?.sha256 ?? null,
       outputSize: outcome.output?.size ?? null,

@@ -1,5 +1,7 @@
 // The signals a caller may send to "gpg" that the shim must not simply die of: it forwards them to the real gpg, or
 // cleans up (spool files) before dying of them itself.
+import { exitStatusForSignal } from '../common/exit-status.js';
+import { GPG_EXIT_ERROR } from '../common/gpg-errors.js';
 
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
@@ -54,7 +56,7 @@ export function exitLike(result: { code: number | null; signal: NodeJS.Signals |
     // ignored.
     const deadline = Date.now() + 1000;
     while (Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
-    process.exit(128 + (process.getBuiltinModule('node:os').constants.signals[result.signal] ?? 0));
+    process.exit(exitStatusForSignal(process.getBuiltinModule('node:os').constants.signals[result.signal] ?? 0));
   }
-  process.exit(result.code ?? 2);
+  process.exit(result.code ?? GPG_EXIT_ERROR);
 }

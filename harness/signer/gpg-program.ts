@@ -1,22 +1,13 @@
-// The real gpg for the supervisor's gnupg signer: GPG_GATE_REAL_GPG, else the first `gpg` on the supervisor's PATH
-// that is not a gpg-gate shim (a shim would only ask a supervisor again).
-import { delimiter, isAbsolute, join } from 'node:path';
-import { isExecutableFile, isShim } from '../../shim/real-gpg.js';
+// The real gpg for the supervisor's gnupg signer: the lookup the shim uses (common/gpg-lookup.ts), without a PATH
+// entry of its own and never a relative one, its failures reported as usage errors.
+import { GpgLookupError, findRealGpg } from '../../common/gpg-lookup.js';
 import { HarnessError } from '../harness-error.js';
 
 export function findGpgProgram(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = env.GPG_GATE_REAL_GPG;
-  if (explicit) {
-    if (!isAbsolute(explicit) || !isExecutableFile(explicit) || isShim(explicit)) {
-      throw new HarnessError('usage', `GPG_GATE_REAL_GPG='${explicit}' is not the absolute path of the real gpg`);
-    }
-    return explicit;
+  try {
+    return findRealGpg(env, { self: null, absoluteOnly: true });
+  } catch (err) {
+    if (err instanceof GpgLookupError) throw new HarnessError('usage', `--backend gnupg: ${err.message}`);
+    throw err;
   }
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    // The supervisor never runs a gpg from its working directory ('' or '.') or any other relative entry.
-    if (!isAbsolute(dir)) continue;
-    const candidate = join(dir, 'gpg');
-    if (isExecutableFile(candidate) && !isShim(candidate)) return candidate;
-  }
-  throw new HarnessError('usage', '--backend gnupg: no real gpg on PATH (set GPG_GATE_REAL_GPG)');
 }

@@ -22,9 +22,10 @@ import {
   type KeyRing,
   type Reporter,
   type Sink,
-} from '../../shim/backends/openpgp/core/index.js';
+} from '../../openpgp-core/index.js';
 import { HarnessError, describeError } from '../harness-error.js';
 import type { SignatureOutcome, SignatureSpec, Signer, SignInput } from './signer.js';
+import { GPG_ERROR } from '../../common/gpg-errors.js';
 
 const READ_CHUNK = 1024 * 1024;
 /** Data up to this size is read whole and its signature made in memory and written at once (see memory-io.ts). */
@@ -202,7 +203,7 @@ export class OpenpgpSigner implements Signer {
           ? err
           : new SigningError('io', `gpg-gate (openpgp signer): ${describeError(err)}`, {
               log: [`gpg-gate (openpgp signer): ${describeError(err)}`],
-              failure: 'sign 33554433',
+              failure: `sign ${GPG_ERROR.general}`,
               reason: 'General error',
             });
       for (const line of e.gpg.log) log.push(`gpg: ${line}`);

@@ -1,9 +1,9 @@
 // The gnupg backend: the real gpg signs the spooled bytes, its output going exactly where gpg would have put it.
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
-import { faultPoint } from '../../protocol/fault-point.js';
+import { faultPoint } from '../../common/fault-point.js';
 import type { Classification } from '../argv/types.js';
-import type { SignalState } from '../inherited-signals.js';
+import type { SignalState } from '../../common/signal-state.js';
 import { runGpg } from '../run-gpg.js';
 import type { Backend, SignJob, SignOutcome } from './backend.js';
 

@@ -5,9 +5,6 @@ import { createHash } from 'node:crypto';
 import { closeSync, constants, existsSync, openSync, unlinkSync } from 'node:fs';
 import { writeAll } from './openpgp/fd-io.js';
 
-/** gpg's FAILURE code for an existing output (GPG_ERR_EEXIST from source gpg). */
-export const GPG_ERR_FILE_EXISTS = 33587235;
-
 export interface OutputRules {
   yes: boolean;
   batch: boolean;

@@ -8,11 +8,10 @@ import { onSignal } from '../signals.js';
 import type { Backend, SignJob, SignOutcome } from './backend.js';
 import { lineWriter, writeAll } from './openpgp/fd-io.js';
 import { judgeOptions } from './openpgp/gpg-options.js';
-import { existingOutput, GPG_ERR_FILE_EXISTS, SignatureOutput } from './supervisor-output.js';
+import { existingOutput, SignatureOutput } from './supervisor-output.js';
+import { GPG_ERROR } from '../../common/gpg-errors.js';
 
 /** gpg's FAILURE codes (source gpg << 24 | code) as gpg 2.2.40 prints them. */
-const GPG_ERR_NOT_IMPLEMENTED = 33554501;
-const GPG_ERR_GENERAL = 33554433;
 
 const PREFIX = 'gpg-gate (supervisor backend)';
 
@@ -23,7 +22,7 @@ interface Refusal {
 }
 
 function notImplemented(what: string): Refusal {
-  return { log: [`${PREFIX}: ${what}`], failure: GPG_ERR_NOT_IMPLEMENTED, reason: 'Not implemented' };
+  return { log: [`${PREFIX}: ${what}`], failure: GPG_ERROR.notImplemented, reason: 'Not implemented' };
 }
 
 /** What the supervisor cannot sign as gpg would for this call; checked before the gate, so no commit step runs. */
@@ -52,7 +51,7 @@ function refusalFor(job: Omit<SignJob, 'spoolPath' | 'stdinLine'>): Refusal | nu
     return notImplemented('--personal-digest-preferences is not supported (use --digest-algo)');
   }
   const exists = existingOutput(c.effectiveOutput, { yes: c.yes, batch: c.batch });
-  if (exists) return { ...exists, failure: GPG_ERR_FILE_EXISTS };
+  if (exists) return { ...exists, failure: GPG_ERROR.fileExists };
   return null;
 }
 
@@ -107,7 +106,7 @@ export async function sign(job: SignJob): Promise<SignOutcome> {
     const exists = output.error.endsWith(': File exists');
     report(c, {
       log: exists ? [] : [output.error],
-      failure: exists ? GPG_ERR_FILE_EXISTS : GPG_ERR_GENERAL,
+      failure: exists ? GPG_ERROR.fileExists : GPG_ERROR.general,
       reason: exists ? 'File exists' : 'General error',
     });
     return { code: 2, signal: null, output: null };

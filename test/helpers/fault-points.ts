@@ -1,7 +1,7 @@
-// The test side of GPG_GATE_TEST_FAULT (protocol/fault-point.ts, docs/protocol.md §12): arm faults for a process
+// The test side of GPG_GATE_TEST_FAULT (common/fault-point.ts, docs/protocol.md §12): arm faults for a process
 // tree, wait until one fires, release a pause, list what fired.
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import type { FaultAction } from '../../protocol/fault-point.js';
+import type { FaultAction } from '../../common/fault-point.js';
 
 export interface Fired {
   step: string;

@@ -18,12 +18,13 @@ import {
   type OpenpgpLib,
   type Reporter,
   type SignMode,
-} from './core/index.js';
-import { setupFailure, unsupported } from './core/signing-error.js';
+} from '../../../openpgp-core/index.js';
+import { setupFailure, unsupported } from '../../../openpgp-core/signing-error.js';
 import { lineWriter } from './fd-io.js';
 import { openOutput, type Output } from './output-file.js';
 import { readPassphrase } from './passphrase.js';
 import { judgeOptions, type OptionVerdict } from './gpg-options.js';
+import { GPG_ERROR } from '../../../common/gpg-errors.js';
 
 // The CommonJS build of openpgp.js, which is what a CommonJS bundle can load (see core/openpgp.ts).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -34,7 +35,11 @@ const READ_CHUNK = 1024 * 1024;
 function failure(err: unknown): SigningError {
   if (err instanceof SigningError) return err;
   const message = `gpg-gate (openpgp backend): ${(err as Error).message}`;
-  return new SigningError('io', message, { log: [message], failure: 'sign 33554433', reason: 'General error' });
+  return new SigningError('io', message, {
+    log: [message],
+    failure: `sign ${GPG_ERROR.general}`,
+    reason: 'General error',
+  });
 }
 
 /** What this backend does not do: it says so instead of signing differently from gpg. */

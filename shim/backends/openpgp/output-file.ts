@@ -2,7 +2,7 @@
 // only with --yes; in batch mode gpg refuses, interactively it would ask on the terminal, which this backend does not).
 import { closeSync, constants, existsSync, openSync, unlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { GPG_FAILURE, SigningError, signingFailed } from './core/signing-error.js';
+import { GPG_ERROR, SigningError, signingFailed } from '../../../openpgp-core/signing-error.js';
 import { writeAll } from './fd-io.js';
 
 export interface Output {
@@ -14,11 +14,11 @@ export interface Output {
 }
 
 function fileExists(path: string, batch: boolean): SigningError {
-  if (batch) return signingFailed('file-exists', 'File exists', GPG_FAILURE.fileExists, `${path}: File exists`);
+  if (batch) return signingFailed('file-exists', 'File exists', GPG_ERROR.fileExists, `${path}: File exists`);
   const why = `gpg-gate (openpgp backend): '${path}' exists; gpg would ask on the terminal whether to overwrite it, this backend does not (use --yes, or remove it)`;
   return new SigningError('file-exists', why, {
     log: [why],
-    failure: `sign ${GPG_FAILURE.fileExists}`,
+    failure: `sign ${GPG_ERROR.fileExists}`,
     reason: 'File exists',
   });
 }
@@ -38,7 +38,7 @@ export function openOutput(target: string, opts: { yes: boolean; batch: boolean 
       if (e.code === 'EEXIST') throw fileExists(target, opts.batch);
       throw new SigningError('io', `can't create '${target}': ${e.message}`, {
         log: [`can't create '${target}': ${e.message}`],
-        failure: `sign ${GPG_FAILURE.general}`,
+        failure: `sign ${GPG_ERROR.general}`,
         reason: e.message,
       });
     }

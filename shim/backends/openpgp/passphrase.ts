@@ -2,7 +2,7 @@
 // or not a key needs it), else --passphrase. gpg-agent only takes it in loopback pinentry mode (see core/unlock.ts).
 import { closeSync, openSync } from 'node:fs';
 import type { Classification } from '../../argv/types.js';
-import { unsupported } from './core/signing-error.js';
+import { unsupported } from '../../../openpgp-core/signing-error.js';
 import { readLineFromFd } from './fd-io.js';
 
 export interface PassphraseRead {

@@ -9,7 +9,7 @@ import {
   SigningError,
   type KeyRing,
   type SignMode,
-} from '../../../shim/backends/openpgp/core/index.js';
+} from '../../../openpgp-core/index.js';
 
 export interface CoreRun {
   code: number;

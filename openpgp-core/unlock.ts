@@ -1,7 +1,7 @@
 // Unlocking the signing keys the way gpg-agent would let gpg: with the passphrase gpg was given, only in loopback
 // pinentry mode; otherwise gpg would run pinentry, which this backend cannot, so it fails as gpg does without one.
 import type { Reporter, Signer } from './signer-list.js';
-import { GPG_FAILURE, SigningError, signingFailed } from './signing-error.js';
+import { GPG_ERROR, SigningError, signingFailed } from './signing-error.js';
 
 export interface PassphrasePolicy {
   /** --pinentry-mode (null: gpg-agent's default, "ask"). */
@@ -30,7 +30,7 @@ export async function unlockSigners(
       try {
         await packet.decrypt(policy.passphrase);
       } catch {
-        throw signingFailed('bad-passphrase', 'Bad passphrase', GPG_FAILURE.badPassphrase, 'Bad passphrase', [
+        throw signingFailed('bad-passphrase', 'Bad passphrase', GPG_ERROR.badPassphrase, 'Bad passphrase', [
           'signing failed: Bad passphrase',
         ]);
       }
@@ -54,7 +54,7 @@ export async function unlockSigners(
       );
     }
     if (mode === 'cancel') {
-      throw signingFailed('cancelled', 'Operation cancelled', GPG_FAILURE.cancelled, undefined, [
+      throw signingFailed('cancelled', 'Operation cancelled', GPG_ERROR.pinentryCancelled, undefined, [
         'signing failed: Operation cancelled',
       ]);
     }
@@ -62,6 +62,6 @@ export async function unlockSigners(
       mode === 'error'
         ? 'signing failed: No pinentry'
         : `gpg-gate (openpgp backend): key ${signer.signingKey.keyId} is protected and pinentry cannot run here; use --pinentry-mode loopback with --passphrase-fd, --passphrase-file or --passphrase`;
-    throw signingFailed('no-pinentry', 'No pinentry', GPG_FAILURE.noPinentry, why, [why]);
+    throw signingFailed('no-pinentry', 'No pinentry', GPG_ERROR.noPinentry, why, [why]);
   }
 }

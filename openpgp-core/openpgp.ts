@@ -2,9 +2,7 @@
 // build (the ES module build reads import.meta.url at load time, which a CommonJS bundle does not have), while an ES
 // module bundle such as the supervisor's must load the ES module build (the CommonJS build reads __filename). Each
 // bundle then contains only the build it runs.
-// eslint-disable-next-line no-restricted-imports -- types only; the shim's main bundle never loads this code
 import type * as OpenPGP from 'openpgp';
-// eslint-disable-next-line no-restricted-imports -- types only
 export type { PrivateKey, Subkey, SecretKeyPacket, SecretSubkeyPacket, Config } from 'openpgp';
 
 export type OpenpgpLib = typeof OpenPGP;

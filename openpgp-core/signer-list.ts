@@ -3,7 +3,7 @@
 // last one looked at decides whether signing fails (an earlier failure is logged, and makes gpg exit 2 after signing).
 import { describeKey, type KeyBlock, type KeyRing } from './key-ring.js';
 import { lookupDefault, lookupSpec, type Found, type LookupResult } from './key-lookup.js';
-import { GPG_FAILURE, SigningError } from './signing-error.js';
+import { GPG_ERROR, SigningError } from './signing-error.js';
 import { parseUserIdSpec } from './user-id-spec.js';
 
 /** Where the core reports what gpg would print: status lines (without `[GNUPG:] `) and log lines (without `gpg: `). */
@@ -21,9 +21,9 @@ export interface Signer extends Found {
 }
 
 const REASON = {
-  'no-secret-key': { text: 'No secret key', failure: GPG_FAILURE.noSecretKey },
-  'unusable-secret-key': { text: 'Unusable secret key', failure: GPG_FAILURE.unusableSecretKey },
-  'invalid-user-id': { text: 'Invalid user ID', failure: GPG_FAILURE.invalidUserId },
+  'no-secret-key': { text: 'No secret key', failure: GPG_ERROR.noSecretKey },
+  'unusable-secret-key': { text: 'Unusable secret key', failure: GPG_ERROR.unusableSecretKey },
+  'invalid-user-id': { text: 'Invalid user ID', failure: GPG_ERROR.invalidUserId },
 } as const;
 
 // Status arguments are one line; gpg escapes what would break it.
@@ -109,7 +109,7 @@ export async function selectSigners(
     reporter.error('no valid signators');
     reporter.status('NO_SGNR 0');
     throw new SigningError('no-secret-key', 'no valid signators', {
-      failure: `sign ${GPG_FAILURE.noUserId}`,
+      failure: `sign ${GPG_ERROR.noUserId}`,
       reason: 'No user ID',
     });
   }

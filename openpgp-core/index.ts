@@ -33,7 +33,7 @@ export { provideOpenpgp, type OpenpgpLib } from './openpgp.js';
 export { parseDigestAlgo, type DigestAlgo } from './digest-algo.js';
 export { makeClock, parseFakedTime, isoTimeUtc, type FakedTime } from './faked-time.js';
 export { literalName } from './literal-name.js';
-export { SigningError, GPG_FAILURE, type SigningErrorCode, type GpgReport } from './signing-error.js';
+export { SigningError, GPG_ERROR, type SigningErrorCode, type GpgReport } from './signing-error.js';
 export { sigCreatedLine, type CreatedSignature, type DataSource, type SignMode, type Sink } from './sign-data.js';
 export { wholeSource, OutputBuffer } from './memory-io.js';
 export type { Reporter } from './signer-list.js';

@@ -1,5 +1,8 @@
 // Failures of the openpgp signing core, each carrying what gpg would say about it, so that every caller (the shim,
 // the supervisor) reports it the same way gpg does.
+import { GPG_ERROR } from '../common/gpg-errors.js';
+
+export { GPG_ERROR };
 
 /**
  * no-secret-key, unusable-secret-key, invalid-user-id: key selection (gpg's `skipped "X": …`).
@@ -46,21 +49,6 @@ export class SigningError extends Error {
   }
 }
 
-/** gpg's error values (gpg-error source << 24 | code) exactly as gpg 2.2.40 prints them in FAILURE lines. */
-export const GPG_FAILURE = {
-  noSecretKey: 17,
-  invalidUserId: 37,
-  unusableSecretKey: 54,
-  general: 33554433,
-  noUserId: 33554448,
-  fileExists: 33587235,
-  badPassphrase: 67108875,
-  noPinentry: 67108949,
-  cancelled: 67108963,
-  /** GPG_ERR_NOT_IMPLEMENTED from source gpg. */
-  notImplemented: 33554501,
-} as const;
-
 /** A SigningError for a failure gpg reports only as `signing failed: <reason>` with a FAILURE line. */
 export function signingFailed(
   code: SigningErrorCode,
@@ -77,7 +65,7 @@ export function setupFailure(what: string): SigningError {
   const message = `gpg-gate (openpgp backend): ${what}`;
   return new SigningError('bad-key-file', message, {
     log: [message],
-    failure: `sign ${GPG_FAILURE.general}`,
+    failure: `sign ${GPG_ERROR.general}`,
     reason: 'General error',
   });
 }
@@ -87,7 +75,7 @@ export function unsupported(what: string): SigningError {
   const message = `gpg-gate (openpgp backend): ${what}`;
   return new SigningError('unsupported', message, {
     log: [message],
-    failure: `sign ${GPG_FAILURE.notImplemented}`,
+    failure: `sign ${GPG_ERROR.notImplemented}`,
     reason: 'Not implemented',
   });
 }

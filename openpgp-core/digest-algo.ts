@@ -1,5 +1,6 @@
 // Digest algorithms as gpg 2.2 names, numbers and chooses them for data signatures.
 import { SigningError, unsupported } from './signing-error.js';
+import { GPG_ERROR } from '../common/gpg-errors.js';
 
 export interface DigestAlgo {
   /** OpenPGP hash algorithm number (the `H<n>` of BEGIN_SIGNING). */
@@ -43,7 +44,7 @@ export function parseDigestAlgo(value: string): DigestAlgo {
   if (!algo) {
     throw new SigningError('invalid-digest', `invalid --digest-algo '${value}'`, {
       log: ['selected digest algorithm is invalid'],
-      failure: 'option-postprocessing 33554433',
+      failure: `option-postprocessing ${GPG_ERROR.general}`,
       reason: null,
     });
   }
