@@ -2,7 +2,7 @@
 // and unlocked once, then one detached signature per call over a small payload. The lead's bench runner calls this.
 import { readFileSync } from 'node:fs';
 import * as openpgp from 'openpgp';
-import { loadKeyRing, provideOpenpgp, signWithKeyRing, type SignRequest } from '../openpgp-core/index.js';
+import { loadKeyRing, provideOpenpgp, signWithKeyRing, type DataSigningInput } from '../openpgp-core/index.js';
 
 export interface OpenpgpSignBench {
   keyFile: string;
@@ -10,7 +10,7 @@ export interface OpenpgpSignBench {
   /** How long to sign for. */
   seconds: number;
   payloadBytes?: number;
-  mode?: SignRequest['mode'];
+  mode?: DataSigningInput['mode'];
   armor?: boolean;
 }
 
@@ -24,7 +24,7 @@ export async function benchOpenpgpSign(o: OpenpgpSignBench): Promise<OpenpgpSign
   provideOpenpgp(openpgp);
   const ring = await loadKeyRing(readFileSync(o.keyFile));
   const payload = Buffer.alloc(o.payloadBytes ?? 256, 0x61);
-  const request: SignRequest = {
+  const request: DataSigningInput = {
     mode: o.mode ?? 'detach',
     armor: o.armor ?? true,
     textmode: false,

@@ -9,7 +9,7 @@ import {
   signData,
   type CreatedSignature,
   type DataSource,
-  type SignMode,
+  type DataSignMode,
   type Sink,
 } from './sign-data.js';
 import { selectSigners, type Reporter } from './signer-list.js';
@@ -34,13 +34,13 @@ export { parseDigestAlgo, type DigestAlgo } from './digest-algo.js';
 export { makeClock, parseFakedTime, isoTimeUtc, type FakedTime } from './faked-time.js';
 export { literalName } from './literal-name.js';
 export { SigningError, GPG_ERROR, type SigningErrorCode, type GpgReport } from './signing-error.js';
-export { sigCreatedLine, type CreatedSignature, type DataSource, type SignMode, type Sink } from './sign-data.js';
+export { sigCreatedLine, type CreatedSignature, type DataSource, type DataSignMode, type Sink } from './sign-data.js';
 export { wholeSource, OutputBuffer } from './memory-io.js';
 export type { Reporter } from './signer-list.js';
 export type { PassphrasePolicy } from './unlock.js';
 
-export interface SignRequest {
-  mode: SignMode;
+export interface DataSigningInput {
+  mode: DataSignMode;
   armor: boolean;
   textmode: boolean;
   /** --digest-algo as written, or null. */
@@ -73,7 +73,7 @@ export interface SignIo {
  */
 export async function signWithKeyRing(
   ring: KeyRing,
-  request: SignRequest,
+  request: DataSigningInput,
   passphrase: PassphrasePolicy,
   io: SignIo,
 ): Promise<CreatedSignature[]> {

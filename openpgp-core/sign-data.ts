@@ -18,7 +18,7 @@ import type { Reporter, Signer } from './signer-list.js';
 import { unsupported } from './signing-error.js';
 import { canonicalTextLine, checkLineLengths, ClearsignText, LineSplitter } from './text-lines.js';
 
-export type SignMode = 'detach' | 'inline' | 'clearsign';
+export type DataSignMode = 'detach' | 'inline' | 'clearsign';
 
 /** The data to sign. open() may be called twice (cleartext and inline text signatures check line lengths first). */
 export interface DataSource {
@@ -29,7 +29,7 @@ export interface DataSource {
 export type Sink = (chunk: Buffer) => Promise<void>;
 
 export interface SignDataOptions {
-  mode: SignMode;
+  mode: DataSignMode;
   armor: boolean;
   textmode: boolean;
   /** --digest-algo, parsed; null: gpg's choice per key. */

@@ -4,7 +4,7 @@
 export const PROTOCOL_VERSION = 1;
 
 /** How the signature is made once the supervisor says "proceed". */
-export type Backend = 'gnupg' | 'openpgp' | 'supervisor';
+export type BackendName = 'gnupg' | 'openpgp' | 'supervisor';
 
 /** What kind of signature the call makes: over data (sign/clearsign/detach) or over keys (certifications, etc.). */
 export type SignKind = 'data' | 'keys';
@@ -45,7 +45,7 @@ export interface SignRequest {
   size: number;
   /** Where the signature goes: a path (as gpg would resolve it, relative to cwd) or `-` for stdout. */
   output: string;
-  backend: Backend;
+  backend: BackendName;
   /** true: after `proceed`, the client streams the bytes to sign as `chunk` frames (backend `supervisor`, §6.2). */
   payload: boolean;
 }

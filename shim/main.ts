@@ -56,7 +56,7 @@ async function main(): Promise<never> {
   let c: Classification | null = null;
   try {
     c = classify(argv);
-    if (c.kind === 'error') throw new ShimError('usage', c.error ?? 'cannot classify this command line');
+    if (c.kind === 'error') throw new ShimError('usage', c.error);
     if (c.kind === 'passthrough') {
       const exit = await runGpg(findRealGpg(process.env, { self }), argv, { extraFds: c.extraFds, signals });
       log(c, { decision: 'passthrough', exit: exit.code, signal: exit.signal });

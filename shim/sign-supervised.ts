@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { faultPoint } from '../common/fault-point.js';
 import { PROTOCOL_VERSION, type SignRequest } from '../protocol/messages.js';
-import type { Classification } from './argv/types.js';
-import type { Backend, SignOutcome } from './backends/backend.js';
+import type { SignClassification } from './argv/types.js';
+import type { SigningBackend, SignOutcome } from './backends/backend.js';
 import { GateClient } from './gate.js';
 import { redactArgv } from './log.js';
 import type { Settings } from './settings.js';
@@ -23,7 +23,7 @@ export interface SupervisedResult extends SignOutcome {
 
 export function buildRequest(
   argv: readonly string[],
-  c: Classification,
+  c: SignClassification,
   settings: Settings,
   spool: Spool | null,
 ): SignRequest {
@@ -36,8 +36,8 @@ export function buildRequest(
     cwd: process.cwd(),
     argv: redactArgv(argv, c.secretArgIndexes),
     commands: c.commands,
-    kind: c.signs ?? 'data',
-    mode: c.mode ?? 'keys',
+    kind: c.signs,
+    mode: c.mode,
     localUsers: c.localUsers,
     armor: c.armor,
     textmode: c.textmode,
@@ -55,9 +55,9 @@ export function buildRequest(
 /** Gates one signing call: nothing is signed unless the supervisor answers `proceed`. */
 export async function signSupervised(
   argv: readonly string[],
-  c: Classification,
+  c: SignClassification,
   settings: Settings,
-  backend: () => Backend,
+  backend: () => SigningBackend,
 ): Promise<SupervisedResult> {
   const socketPath = settings.socket;
   if (!socketPath) throw new ShimError('refused', 'no supervisor (GPG_GATE_SOCKET is not set)');

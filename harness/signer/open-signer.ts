@@ -6,12 +6,10 @@ import { join, resolve } from 'node:path';
 import { HarnessError, describeError } from '../harness-error.js';
 import type { Signer, SignerBackend, SignerDescription } from './signer.js';
 
-export interface SignerOptions {
-  backend: SignerBackend;
-  gnupghome: string | null;
-  key: string | null;
-  passphraseFile: string | null;
-}
+/** What --sign-in-supervisor signs with: one shape per backend, each with exactly what it needs. */
+export type SignerOptions =
+  | { backend: 'gnupg'; gnupghome: string; passphraseFile: string | null }
+  | { backend: 'openpgp'; key: string; passphraseFile: string | null };
 
 /** gpg's --passphrase-file: the first line, without its newline. */
 export function readPassphraseFile(path: string): string {
@@ -38,17 +36,17 @@ export function readPassphraseFile(path: string): string {
 }
 
 export function describeSigner(o: SignerOptions): SignerDescription {
-  return { backend: o.backend, gnupghome: o.gnupghome, key: o.key };
+  return o.backend === 'gnupg'
+    ? { backend: o.backend, gnupghome: o.gnupghome, key: null }
+    : { backend: o.backend, gnupghome: null, key: o.key };
 }
 
 export async function openSigner(o: SignerOptions): Promise<Signer> {
   if (o.backend === 'gnupg') {
-    if (o.gnupghome === null) throw new HarnessError('usage', '--backend gnupg needs --gnupghome DIR');
     // Loaded only here: the CLI starts without them (openpgp.js alone is most of the bundle).
     const { GnupgSigner } = await import('./gnupg-signer.js');
     return GnupgSigner.open({ gnupghome: o.gnupghome, passphraseFile: o.passphraseFile });
   }
-  if (o.key === null) throw new HarnessError('usage', '--backend openpgp needs --key FILE');
   const passphrase = o.passphraseFile === null ? null : readPassphraseFile(o.passphraseFile);
   const { OpenpgpSigner } = await import('./openpgp-signer.js');
   return OpenpgpSigner.open({ keyFile: o.key, passphrase });
@@ -75,20 +73,16 @@ export function signerOptions(flags: SignerFlags): SignerOptions | null {
     if (stray) throw new HarnessError('usage', `${stray} goes with --sign-in-supervisor`);
     return null;
   }
-  const o: SignerOptions = {
-    backend: flags.backend ?? (flags.key !== undefined ? 'openpgp' : 'gnupg'),
-    gnupghome: flags.gnupghome === undefined ? null : resolve(flags.gnupghome),
-    key: flags.key === undefined ? null : resolve(flags.key),
-    passphraseFile: flags.passphraseFile === undefined ? null : resolve(flags.passphraseFile),
-  };
-  if (o.backend === 'gnupg' && o.gnupghome === null)
-    throw new HarnessError('usage', '--backend gnupg needs --gnupghome DIR');
-  if (o.backend === 'gnupg' && o.key !== null) throw new HarnessError('usage', '--key goes with --backend openpgp');
-  if (o.backend === 'openpgp' && o.key === null) throw new HarnessError('usage', '--backend openpgp needs --key FILE');
-  if (o.backend === 'openpgp' && o.gnupghome !== null) {
-    throw new HarnessError('usage', '--gnupghome goes with --backend gnupg');
+  const backend: SignerBackend = flags.backend ?? (flags.key !== undefined ? 'openpgp' : 'gnupg');
+  const passphraseFile = flags.passphraseFile === undefined ? null : resolve(flags.passphraseFile);
+  if (backend === 'gnupg') {
+    if (flags.gnupghome === undefined) throw new HarnessError('usage', '--backend gnupg needs --gnupghome DIR');
+    if (flags.key !== undefined) throw new HarnessError('usage', '--key goes with --backend openpgp');
+    return { backend, gnupghome: resolve(flags.gnupghome), passphraseFile };
   }
-  return o;
+  if (flags.key === undefined) throw new HarnessError('usage', '--backend openpgp needs --key FILE');
+  if (flags.gnupghome !== undefined) throw new HarnessError('usage', '--gnupghome goes with --backend gnupg');
+  return { backend, key: resolve(flags.key), passphraseFile };
 }
 
 /**
@@ -96,7 +90,7 @@ export function signerOptions(flags: SignerFlags): SignerOptions | null {
  * home): then the key is in the build environment after all, and the gate only detects.
  */
 export function keyReachableWarning(o: SignerOptions, env: NodeJS.ProcessEnv = process.env): string | null {
-  if (o.gnupghome === null) return null;
+  if (o.backend !== 'gnupg') return null;
   const childHome = env.GNUPGHOME ? resolve(env.GNUPGHOME) : join(homedir(), '.gnupg');
   const same = (a: string, b: string) => {
     try {

@@ -28,7 +28,7 @@ import {
 } from './option-table.js';
 import { effectiveOutput } from './output-name.js';
 import { parseArgv, parseErrorMessage, type ParsedArgv } from './parse-argv.js';
-import type { Classification, ClassifyOptions } from './types.js';
+import type { CallFacts, Classification, ClassifyOptions } from './types.js';
 
 export type { Classification, ClassifyOptions } from './types.js';
 
@@ -60,29 +60,28 @@ function extraFds(ctx: Context): number[] {
   return [...fds].sort((a, b) => a - b);
 }
 
-function result(
-  ctx: Context,
-  kind: Classification['kind'],
-  error: string | null,
-  extraCommand?: string,
-): Classification {
+type Verdict = { kind: 'passthrough' } | { kind: 'sign' } | { kind: 'error'; error: string };
+
+function result(ctx: Context, verdict: Verdict, extraCommand?: string): Classification {
+  const facts = callFacts(ctx, extraCommand);
+  if (verdict.kind === 'error') return { ...facts, kind: 'error', error: verdict.error };
+  const { run } = ctx;
+  const signs = verdict.kind === 'sign' ? signKind(run.command) : null;
+  if (signs === null) return { ...facts, kind: 'passthrough' };
+  if (signs === 'keys') return { ...facts, kind: 'sign', signs, mode: 'keys' };
+  const mode =
+    run.command === CLEARSIGN ? 'clearsign' : run.detached && run.command !== SIGN_SYMMETRIC ? 'detach' : 'inline';
+  return { ...facts, kind: 'sign', signs, mode };
+}
+
+function callFacts(ctx: Context, extraCommand?: string): CallFacts {
   const { run, argv, parsed } = ctx;
   const args = argv.slice(parsed.argsStart);
-  const signs = kind === 'sign' ? signKind(run.command) : null;
-  let mode: Classification['mode'] = null;
-  if (signs === 'keys') mode = 'keys';
-  else if (signs === 'data')
-    mode =
-      run.command === CLEARSIGN ? 'clearsign' : run.detached && run.command !== SIGN_SYMMETRIC ? 'detach' : 'inline';
   const commands = [...run.commands];
   if (run.fingerprint && commands.length === 0) commands.push('fingerprint');
   if (extraCommand) commands.push(extraCommand);
   return {
-    kind,
-    error,
     commands,
-    signs,
-    mode,
     encrypt: run.command !== null && SIGN_ENCRYPTS.has(run.command),
     symmetric: run.command !== null && SIGN_SYMMETRICS.has(run.command),
     args,
@@ -137,10 +136,14 @@ export function classify(argv: string[], options: ClassifyOptions = {}): Classif
   for (const it of parsed.items) {
     if (it.kind === 'error') continue;
     if (it.kind === 'help')
-      return result({ ...ctx, homedir: resolveHomedir(homedirArg, env, process.cwd()) }, 'passthrough', null, 'help');
+      return result(
+        { ...ctx, homedir: resolveHomedir(homedirArg, env, process.cwd()) },
+        { kind: 'passthrough' },
+        'help',
+      );
     if (FIRST_PASS_EXITS.has(it.entry.short)) {
       ctx.homedir = resolveHomedir(homedirArg, env, process.cwd());
-      return result(ctx, 'passthrough', null, it.entry.canonical);
+      return result(ctx, { kind: 'passthrough' }, it.entry.canonical);
     }
     if (it.entry.canonical === 'homedir') homedirArg = it.value;
     else if (it.entry.canonical === 'options' && optionsFile === null && it.value !== null) optionsFile = it.value;
@@ -157,7 +160,7 @@ export function classify(argv: string[], options: ClassifyOptions = {}): Classif
   ctx.homedir = resolveHomedir(homedirArg, env, process.cwd());
 
   const st = newMetaState(env);
-  const fail = (message: string): Classification => result(ctx, 'error', message);
+  const fail = (message: string): Classification => result(ctx, { kind: 'error', error: message });
 
   const global = openConfig(options.globalConfig ?? DEFAULT_GLOBAL_CONFIG);
   if (global.kind === 'read-error') return fail(`${global.path}:0: read error`);
@@ -193,9 +196,9 @@ export function classify(argv: string[], options: ClassifyOptions = {}): Classif
 
   // Main pass over argv.
   for (const it of parsed.items) {
-    if (it.kind === 'help') return result(ctx, 'passthrough', null, 'help');
+    if (it.kind === 'help') return result(ctx, { kind: 'passthrough' }, 'help');
     if (it.kind === 'error') return fail(parseErrorMessage(it));
-    if (it.entry.short === SHORT_VERSION) return result(ctx, 'passthrough', null, 'version');
+    if (it.entry.short === SHORT_VERSION) return result(ctx, { kind: 'passthrough' }, 'version');
     if (it.entry.flags & OPT_CONFFILE && !it.ignoredValue) continue;
     const a = st.attrs.get(it.entry.index);
     if (a && ((a.ignore && a.explicitIgnore) || a.forced)) continue; // "ignoring option … due to global config"
@@ -206,7 +209,7 @@ export function classify(argv: string[], options: ClassifyOptions = {}): Classif
 
   const run = ctx.run;
   if (run.deferred.length) return fail(run.deferred[0] ?? '');
-  if (run.command === 'gpgconf-list') return result(ctx, 'passthrough', null);
+  if (run.command === 'gpgconf-list') return result(ctx, { kind: 'passthrough' });
   const post = postParseError(run);
   if (post) return fail(post);
   if (run.command === null && run.fingerprint) run.command = 'list-keys';
@@ -229,5 +232,5 @@ export function classify(argv: string[], options: ClassifyOptions = {}): Classif
     if (run.compliance === 'pgp6' || run.compliance === 'pgp7')
       return fail(`you cannot use ${what} in --compliance=${run.compliance} mode`);
   }
-  return result(ctx, signKind(run.command) ? 'sign' : 'passthrough', null);
+  return result(ctx, { kind: signKind(run.command) ? 'sign' : 'passthrough' });
 }

@@ -4,21 +4,35 @@
 /** Where an option came from; config files are read before argv, like gpg does. */
 export type OptionSource = 'global-config' | 'user-config' | 'argv';
 
-export interface Classification {
-  /**
-   * passthrough: gpg cannot create a signature with this call (read-only or non-signing command).
-   * sign: gpg would create a signature (data or key signature) — the call must be gated.
-   * error: gpg would reject the command line, or we cannot tell with certainty; never delegated.
-   */
-  kind: 'passthrough' | 'sign' | 'error';
-  /** For `error`: a one-line reason in gpg's wording where gpg has one (without the `gpg: ` prefix). */
-  error: string | null;
+/**
+ * passthrough: gpg cannot create a signature with this call (read-only or non-signing command).
+ * sign: gpg would create a signature (data or key signature) — the call must be gated.
+ * error: gpg would reject the command line, or we cannot tell with certainty; never delegated.
+ */
+export type Classification =
+  | (CallFacts & { kind: 'passthrough' })
+  | SignClassification
+  | (CallFacts & {
+      kind: 'error';
+      /** A one-line reason in gpg's wording where gpg has one (without the `gpg: ` prefix). */
+      error: string;
+    });
+
+export type SignClassification = CallFacts &
+  (
+    | {
+        kind: 'sign';
+        signs: 'data';
+        /** detach (-b), clearsign, inline (-s, also with -e/-c). */
+        mode: 'detach' | 'clearsign' | 'inline';
+      }
+    | { kind: 'sign'; signs: 'keys'; mode: 'keys' }
+  );
+
+/** What the command line says, whatever its kind. */
+export interface CallFacts {
   /** Canonical long names of the commands in effect (config files included), in the order gpg saw them. */
   commands: string[];
-  /** For `sign`: whether data or keys are signed. */
-  signs: 'data' | 'keys' | null;
-  /** For data signatures: detach (-b), clearsign, inline (-s, also with -e/-c); `keys` for key signatures. */
-  mode: 'detach' | 'clearsign' | 'inline' | 'keys' | null;
   /** Whether the call also encrypts (-e) or symmetrically encrypts (-c) the signed data. */
   encrypt: boolean;
   symmetric: boolean;

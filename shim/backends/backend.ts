@@ -1,12 +1,12 @@
 // What a signing backend gets once the supervisor has said "proceed", and what it gives back. The gnupg backend runs
 // the real gpg; the openpgp backend (a separate, lazily loaded bundle) signs inside the shim.
-import type { Classification } from '../argv/types.js';
+import type { SignClassification } from '../argv/types.js';
 import type { GateClient } from '../gate.js';
 
 export interface SignJob {
   /** The caller's argv (without the program name). */
   argv: readonly string[];
-  classification: Classification;
+  classification: SignClassification;
   /** The private copy of exactly the bytes to sign (data signatures); null for key signatures. */
   spoolPath: string | null;
   /** The environment of the shim (GNUPGHOME, GPG_GATE_KEY, …). */
@@ -31,7 +31,7 @@ export interface SignOutcome {
 /** The single entry point every backend implements. */
 export type SignFunction = (job: SignJob) => Promise<SignOutcome>;
 
-export interface Backend {
+export interface SigningBackend {
   sign: SignFunction;
   /**
    * Refuses, before the commitment point, a call the backend would refuse after it (an option it cannot honour, a

@@ -2,16 +2,16 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import { faultPoint } from '../../common/fault-point.js';
-import type { Classification } from '../argv/types.js';
+import type { SignClassification } from '../argv/types.js';
 import type { SignalState } from '../../common/signal-state.js';
 import { runGpg } from '../run-gpg.js';
-import type { Backend, SignJob, SignOutcome } from './backend.js';
+import type { SigningBackend, SignJob, SignOutcome } from './backend.js';
 
 /**
  * gpg's argv with the inputs replaced by the spool file. The output and the literal data packet's file name are made
  * explicit so that they are what gpg would have used for the caller's own inputs.
  */
-export function delegateArgv(argv: readonly string[], c: Classification, spoolPath: string): string[] {
+export function delegateArgv(argv: readonly string[], c: SignClassification, spoolPath: string): string[] {
   const extra: string[] = [];
   if (c.output === null) extra.push('--output', c.effectiveOutput);
   if (c.mode === 'inline' && c.setFilename === null) {
@@ -57,7 +57,7 @@ function readAsync(fd: number, buffer: Buffer): Promise<number> {
   );
 }
 
-export function gnupgBackend(gpg: string, signals: SignalState): Backend {
+export function gnupgBackend(gpg: string, signals: SignalState): SigningBackend {
   return { sign: (job) => signWithGnupg(gpg, signals, job) };
 }
 

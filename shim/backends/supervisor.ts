@@ -1,13 +1,13 @@
 // The supervisor backend (GPG_GATE_BACKEND=supervisor, set by `gpg-gate run --sign-in-supervisor`): the build
 // environment holds no key. After `proceed` the shim streams the spooled data to the supervisor, which signs it, and
 // writes the signature it gets back exactly where gpg would, with gpg's status lines, messages and exit status.
-import type { Classification } from '../argv/types.js';
+import type { SignClassification } from '../argv/types.js';
 import { RESULT_TIMEOUT_MS } from '../../protocol/limits.js';
 import { ShimError } from '../shim-error.js';
 import { onSignal } from '../signals.js';
-import type { Backend, SignJob, SignOutcome } from './backend.js';
+import type { SigningBackend, SignJob, SignOutcome } from './backend.js';
 import { lineWriter, writeAll } from './openpgp/fd-io.js';
-import { judgeOptions } from './openpgp/gpg-options.js';
+import { judgeOptions } from './openpgp/signature-options.js';
 import { existingOutput, SignatureOutput } from './supervisor-output.js';
 import { GPG_ERROR } from '../../common/gpg-errors.js';
 
@@ -27,8 +27,8 @@ function notImplemented(what: string): Refusal {
 
 /** What the supervisor cannot sign as gpg would for this call; checked before the gate, so no commit step runs. */
 function refusalFor(job: Omit<SignJob, 'spoolPath' | 'stdinLine'>): Refusal | null {
-  const c: Classification = job.classification;
-  if (c.signs !== 'data' || c.mode === null || c.mode === 'keys') {
+  const c: SignClassification = job.classification;
+  if (c.signs !== 'data') {
     return notImplemented(
       `${c.commands.join(', ') || 'this command'}: key signatures and key management are not possible here: the key is held by the supervisor, which makes data signatures only`,
     );
@@ -55,7 +55,7 @@ function refusalFor(job: Omit<SignJob, 'spoolPath' | 'stdinLine'>): Refusal | nu
   return null;
 }
 
-function report(c: Classification, r: Refusal): void {
+function report(c: SignClassification, r: Refusal): void {
   const log = lineWriter(c.fds.logger ?? 2, 'gpg: ');
   for (const line of r.log) log(line);
   lineWriter(c.fds.status, '[GNUPG:] ')(`FAILURE sign ${r.failure}`);
@@ -114,4 +114,4 @@ export async function sign(job: SignJob): Promise<SignOutcome> {
   return { code: done.exit, signal: null, output: output.finish() };
 }
 
-export const supervisorBackend: Backend = { sign, precheck };
+export const supervisorBackend: SigningBackend = { sign, precheck };

@@ -122,7 +122,7 @@ describe.skipIf(!haveGpg)(
         expect(r.code, what).not.toBe(0);
         // An error classification always has its reason, and gpg says the same.
         expect(c.error, `the classifier's reason for ${what}`).toMatch(/\S/);
-        expect(r.stderr, what).toContain(c.error as string);
+        expect(r.stderr, what).toContain(c.error);
       } else {
         expect(r.stderr, what).not.toMatch(REFUSAL);
       }

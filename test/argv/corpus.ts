@@ -2,11 +2,14 @@
 // (bisimulation.test.ts), which must agree: sign ⇔ gpg made a signature. Placeholders: {K} {KID} {UID} {EMAIL} the
 // ed25519 key, {KR} {UIDR} rsa3072, {KS} the key with a signing subkey, {KP} the passphrase key and {PASS} its
 // passphrase, {H} the GnuPG home holding them, {EMPTY} an empty home.
-import type { Classification } from '../../shim/argv/types.js';
+import type { CallFacts, Classification } from '../../shim/argv/types.js';
 
-export type Expect = Partial<Omit<Classification, 'fds'>> & {
+export type Expect = Partial<Omit<CallFacts, 'fds'>> & {
   kind: Classification['kind'];
-  fds?: Partial<Classification['fds']>;
+  signs?: 'data' | 'keys';
+  mode?: 'detach' | 'clearsign' | 'inline' | 'keys';
+  error?: string;
+  fds?: Partial<CallFacts['fds']>;
 };
 
 export interface CorpusEntry {
@@ -51,7 +54,7 @@ const keys = (argv: string[], more: Partial<CorpusEntry> = {}): CorpusEntry => (
 });
 const pass = (argv: string[], expect: Partial<Expect> = {}, more: Partial<CorpusEntry> = {}): CorpusEntry => ({
   argv,
-  expect: { kind: 'passthrough', signs: null, mode: null, ...expect },
+  expect: { kind: 'passthrough', ...expect },
   ...more,
 });
 const error = (argv: string[], message: string, more: Partial<CorpusEntry> = {}): CorpusEntry => ({

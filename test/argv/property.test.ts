@@ -116,7 +116,7 @@ describe.skipIf(!haveGpg)(
           if (observed && observed.signatures > 0) stats.signed++;
           if (observed && observed.code !== 0) stats.failed++;
           return problem && observed
-            ? `${problem}: gpg ${JSON.stringify(raw.argv)} gpg.conf=${JSON.stringify(raw.gpgConf)} my.conf=${JSON.stringify(raw.myConf)} → ${judged.kind} ${judged.error ?? ''} | exit ${String(observed.code)}, ${observed.signatures} signature(s): ${observed.stderr.slice(0, 300)}`
+            ? `${problem}: gpg ${JSON.stringify(raw.argv)} gpg.conf=${JSON.stringify(raw.gpgConf)} my.conf=${JSON.stringify(raw.myConf)} → ${judged.kind} ${judged.kind === 'error' ? judged.error : ''} | exit ${String(observed.code)}, ${observed.signatures} signature(s): ${observed.stderr.slice(0, 300)}`
             : null;
         })
       ).filter((f): f is string => f !== null);

@@ -242,7 +242,9 @@ describe('precheck (for the shim to call before the gate)', () => {
     ).precheck;
   const job = (argv: string[], extra: NodeJS.ProcessEnv = {}) => {
     const e = env(extra);
-    return { argv, classification: classify(argv, { env: e }), env: e };
+    const classification = classify(argv, { env: e });
+    if (classification.kind !== 'sign') throw new Error(`not a signing call: ${argv.join(' ')}`);
+    return { argv, classification, env: e };
   };
   it('null for a call it makes; the reason for one it refuses', () => {
     expect(precheck()(job(['-bsau', 'ed25519@example.invalid']))).toBeNull();

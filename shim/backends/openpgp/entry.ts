@@ -3,7 +3,7 @@
 // bundle (dist/shim/gpg-gate-openpgp.cjs) that the shim loads only for such calls.
 import { accessSync, constants, createReadStream, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Classification } from '../../argv/types.js';
+import type { SignClassification } from '../../argv/types.js';
 import type { SignFunction, SignJob, SignOutcome } from '../backend.js';
 import {
   isoTimeUtc,
@@ -17,13 +17,13 @@ import {
   type KeyRing,
   type OpenpgpLib,
   type Reporter,
-  type SignMode,
+  type DataSignMode,
 } from '../../../openpgp-core/index.js';
 import { setupFailure, unsupported } from '../../../openpgp-core/signing-error.js';
 import { lineWriter } from './fd-io.js';
 import { openOutput, type Output } from './output-file.js';
 import { readPassphrase } from './passphrase.js';
-import { judgeOptions, type OptionVerdict } from './gpg-options.js';
+import { judgeOptions, type OptionVerdict } from './signature-options.js';
 import { GPG_ERROR } from '../../../common/gpg-errors.js';
 
 // The CommonJS build of openpgp.js, which is what a CommonJS bundle can load (see core/openpgp.ts).
@@ -43,8 +43,8 @@ function failure(err: unknown): SigningError {
 }
 
 /** What this backend does not do: it says so instead of signing differently from gpg. */
-function checkCall(c: Classification, options: OptionVerdict): SignMode {
-  if (c.signs !== 'data' || c.mode === 'keys' || c.mode === null) {
+function checkCall(c: SignClassification, options: OptionVerdict): DataSignMode {
+  if (c.signs !== 'data') {
     throw unsupported(
       `${c.commands.join(', ') || 'this command'}: key signatures and key management are not supported`,
     );
@@ -107,7 +107,7 @@ async function readKeyRing(env: NodeJS.ProcessEnv): Promise<KeyRing> {
 }
 
 // gpg records a definite length only for binary data from a regular file (not stdin, not text mode).
-function literalSizeOf(c: Classification, spoolPath: string): number | null {
+function literalSizeOf(c: SignClassification, spoolPath: string): number | null {
   const input = c.args[0];
   if (c.mode !== 'inline' || c.textmode || c.args.length !== 1 || input === undefined || input === '-') return null;
   try {

@@ -8,7 +8,7 @@ import {
   signWithKeyRing,
   SigningError,
   type KeyRing,
-  type SignMode,
+  type DataSignMode,
 } from '../../../openpgp-core/index.js';
 
 export interface CoreRun {
@@ -20,7 +20,7 @@ export interface CoreRun {
 }
 
 export interface CoreCase {
-  mode: SignMode;
+  mode: DataSignMode;
   armor?: boolean;
   textmode?: boolean;
   localUsers?: string[];

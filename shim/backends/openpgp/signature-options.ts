@@ -6,7 +6,7 @@ import { finishReadSys, newMetaState, type MetaState } from '../../argv/config-m
 import { parseConfigText } from '../../argv/config-parser.js';
 import { OPT_CONFFILE, type OptionEntry } from '../../argv/option-table.js';
 import { parseArgv } from '../../argv/parse-argv.js';
-import type { Classification } from '../../argv/types.js';
+import type { SignClassification } from '../../argv/types.js';
 
 export interface SetOption {
   /** Canonical long name (aliases folded), or `-z`. */
@@ -22,7 +22,7 @@ function set(entry: OptionEntry, value: string | null): SetOption {
  * The options gpg applies, in its order: the config files the classifier found (read with the classifier's own
  * parser, meta commands included), then argv — skipping what the global config file marked [ignore] or [force].
  */
-export function optionsInEffect(c: Classification, argv: readonly string[], env: NodeJS.ProcessEnv): SetOption[] {
+export function optionsInEffect(c: SignClassification, argv: readonly string[], env: NodeJS.ProcessEnv): SetOption[] {
   const out: SetOption[] = [];
   const st: MetaState = newMetaState(env);
   c.configFiles.forEach((path, i) => {
@@ -54,14 +54,14 @@ export function optionsInEffect(c: Classification, argv: readonly string[], env:
 interface Rule {
   what: string;
   /** Whether it matters for this call. */
-  applies(c: Classification, value: string | null): boolean;
+  applies(c: SignClassification, value: string | null): boolean;
   undoneBy: string[];
 }
 
 const always = () => true;
-const inline = (c: Classification) => c.mode === 'inline';
-const clearsign = (c: Classification) => c.mode === 'clearsign';
-const armored = (c: Classification) => c.armor || c.mode === 'clearsign';
+const inline = (c: SignClassification) => c.mode === 'inline';
+const clearsign = (c: SignClassification) => c.mode === 'clearsign';
+const armored = (c: SignClassification) => c.armor || c.mode === 'clearsign';
 
 const RULES: Record<string, Rule> = {
   'default-key': { what: '--default-key is not supported', applies: (c) => c.localUsers.length === 0, undoneBy: [] },
@@ -138,7 +138,7 @@ export interface OptionVerdict {
   personalDigest: string | null;
 }
 
-export function judgeOptions(c: Classification, argv: readonly string[], env: NodeJS.ProcessEnv): OptionVerdict {
+export function judgeOptions(c: SignClassification, argv: readonly string[], env: NodeJS.ProcessEnv): OptionVerdict {
   const active = new Map<string, SetOption>();
   let personalDigest: string | null = null;
   let fakedSystemTime: string | null = null;
