@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 const root = dirname(fileURLToPath(import.meta.url));
 const dist = join(root, 'dist');
 
-// commander and execa need `require` inside an ESM bundle (see shared/reference/style.md).
+// commander and execa need `require` inside an ESM bundle (esbuild does not provide it in ESM output).
 const esmBanner =
   "import { createRequire as __gpgGateCreateRequire } from 'node:module'; const require = __gpgGateCreateRequire(import.meta.url);";
 

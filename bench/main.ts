@@ -1,6 +1,7 @@
 // `npm run bench`: every comparison of issue 8 measured in one run, each against its baseline in alternation, and
 // printed as one table. `--quick` is the smoke test (a few rounds, small sizes), `--only=SECTION,…` runs a part;
 // `--driver PLAN` is internal: the part that runs inside a supervised job (driver.ts).
+import { writeFileSync } from 'node:fs';
 import { concurrentJobRows } from './concurrent-jobs.js';
 import { runDriver } from './driver.js';
 import { gateRoundTripRows } from './gate-round-trip.js';
@@ -8,6 +9,7 @@ import type { Rounds } from './interleave.js';
 import { largePayloadRows, sizeLabel } from './large-payload.js';
 import { loadAverage, machineLine } from './machine.js';
 import { passthroughRows } from './passthrough.js';
+import { performanceDoc } from './performance-doc.js';
 import { supervisorSigningRows } from './supervisor-signing.js';
 import { formatTable, type Row } from './table.js';
 import { makeWorkspace, type Workspace } from './workspace.js';
@@ -64,7 +66,7 @@ async function section(name: string, rows: Row[], run: () => Promise<Row[]> | Ro
 const SECTIONS = ['passthrough', 'gate', 'large', 'signing', 'concurrent'] as const;
 type Section = (typeof SECTIONS)[number];
 
-async function bench(config: Config, quick: boolean, only: ReadonlySet<Section>): Promise<void> {
+async function bench(config: Config, quick: boolean, only: ReadonlySet<Section>, doc: string | null): Promise<void> {
   const start = performance.now();
   const loadBefore = loadAverage();
   let ws: Workspace | null = null;
@@ -93,17 +95,17 @@ async function bench(config: Config, quick: boolean, only: ReadonlySet<Section>)
     if (want('concurrent'))
       await section(`${config.jobs} concurrent jobs`, rows, () => concurrentJobRows(w, config.jobs, config.concurrent));
     const seconds = ((performance.now() - start) / 1000).toFixed(0);
-    process.stdout.write(
-      [
-        `gpg-gate bench${quick ? ' --quick (smoke test: too few rounds to mean anything)' : ''}`,
-        machineLine(w.realGpg),
-        `load average (1/5/15 min): ${loadBefore} at start, ${loadAverage()} at end; ${seconds} s in all`,
-        'each result: per-round ratio or difference of our path and its baseline run alternately, median [p25–p75]',
-        '',
-        formatTable(rows),
-        '',
-      ].join('\n'),
-    );
+    const report = [
+      `gpg-gate bench${quick ? ' --quick (smoke test: too few rounds to mean anything)' : ''}`,
+      machineLine(w.realGpg),
+      `load average (1/5/15 min): ${loadBefore} at start, ${loadAverage()} at end; ${seconds} s in all`,
+      'each result: per-round ratio or difference of our path and its baseline run alternately, median [p25–p75]',
+      '',
+      formatTable(rows),
+      '',
+    ].join('\n');
+    process.stdout.write(report);
+    if (doc !== null) writeFileSync(doc, performanceDoc(report, new Date().toISOString().slice(0, 16) + ' UTC'));
   } finally {
     cleanUp();
   }
@@ -113,18 +115,21 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--driver' && args[1]) return runDriver(args[1]);
   let quick = false;
+  let doc: string | null = null;
   const only = new Set<Section>();
   for (const a of args) {
     const m = /^--only=(.*)$/.exec(a);
+    const d = /^--doc=(.+)$/.exec(a);
     if (a === '--quick') quick = true;
+    else if (d?.[1]) doc = d[1];
     else if (m?.[1] && m[1].split(',').every((s) => (SECTIONS as readonly string[]).includes(s)))
       for (const s of m[1].split(',')) only.add(s as Section);
     else {
-      process.stderr.write(`usage: node dist/bench.js [--quick] [--only=${SECTIONS.join(',')}]\n`);
+      process.stderr.write(`usage: node dist/bench.js [--quick] [--only=${SECTIONS.join(',')}] [--doc=FILE]\n`);
       process.exit(64);
     }
   }
-  await bench(quick ? QUICK : FULL, quick, only);
+  await bench(quick ? QUICK : FULL, quick, only, doc);
 }
 
 main().catch((err: unknown) => {

@@ -14,7 +14,7 @@ function need(name: string): string {
   return value;
 }
 
-/** Runs gpg as dgit and debsign do: by name on PATH, the argv they use (gpg-facts §5). */
+/** Runs gpg as dgit and debsign do: by name on PATH, the argv they use (docs/design.md, "Facts about gpg and its callers"). */
 function gpg(args: string[], cwd: string): void {
   say(`gpg ${args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`);
   const r = spawnSync('gpg', args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });

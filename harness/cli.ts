@@ -1,5 +1,5 @@
-// The `gpg-gate` command line. The one place where outcomes and errors become exit statuses (DESIGN.md):
-// run → 0 success · 75 failed and nothing committed · other non-zero failed, a commitment may exist · 64 usage.
+// The `gpg-gate` command line: options in, exit status out. A job's status comes from harness/commit-state.ts
+// (docs/design.md, "Commit state"); here only start-up failures become one: 64 usage, 75 nothing ran, 1 refused.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AutoCommitStep, EmbedderCommitStep, HookCommitStep, type CommitStep } from './commit-step.js';
 import { DecisionChannel } from './decision-channel.js';

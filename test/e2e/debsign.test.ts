@@ -46,7 +46,7 @@ describe.each(signingModes())('debsign under gpg-gate run, $name', ({ setup: mak
     expect(r.code, explain(r)).toBe(0);
     expect(r.status.outcome).toBe('succeeded');
 
-    // What debsign really ran: `gpg --version` before each file, then the clearsign call (gpg-facts §5).
+    // What debsign really ran: `gpg --version` before each file, then the clearsign call (docs/design.md, "Facts about gpg and its callers").
     const files = [pkg.dsc, pkg.buildinfo, pkg.changes].map((f) => basename(f));
     expect(r.gpgCalls.map((c) => [c.argv, c.decision])).toEqual(
       files.flatMap((f) => [

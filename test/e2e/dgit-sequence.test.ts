@@ -1,4 +1,4 @@
-// dgit's signing sequence as ONE job, with dgit's exact argv (gpg-facts §5): first the tag,
+// dgit's signing sequence as ONE job, with dgit's exact argv (docs/design.md, "Facts about gpg and its callers"): first the tag,
 // `gpg --detach-sign --armor -u KEY tag.tmp` with stdin inherited from dgit (an open pipe that gpg must not read),
 // then `debsign -kKEY X.changes` over .dsc, .buildinfo, .changes. The commit step runs once, at the tag — the
 // commitment point — and the journal lists the four signatures in order. (dgit-push.test.ts runs dgit itself.)

@@ -14,7 +14,7 @@ import { isolatedGitEnv } from './support/isolated-git.js';
 import { matching } from './support/matchers.js';
 import { signingModes, type SigningSetup } from './support/signing-modes.js';
 
-// What git passes to gpg for every signature (gpg-facts §5): payload on stdin, signature on stdout.
+// What git passes to gpg for every signature (docs/design.md, "Facts about gpg and its callers"): payload on stdin, signature on stdout.
 const gitSignArgv = (key: string) => ['--status-fd=2', '-bsau', key];
 // What git passes to gpg for every verification.
 const gitVerifyArgv = ['--keyid-format=long', '--status-fd=1', '--verify', matching(/\/\.git_vtag_tmp/), '-'];

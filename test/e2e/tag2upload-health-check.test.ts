@@ -1,5 +1,5 @@
 // tag2upload-oracled checks its key outside any job, at start-up and on every "ayt": it lists the secret key, then
-// makes a throwaway clearsignature (gpg-facts §5). Outside a job the shim refuses signing by default — the check fails
+// makes a throwaway clearsignature (docs/design.md, "Facts about gpg and its callers"). Outside a job the shim refuses signing by default — the check fails
 // loudly, naming the setting — and lets it through with GPG_GATE_UNSUPERVISED=passthrough. Listing keys always passes.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Invariant 5 (DESIGN.md): SIGKILL any participant — shim, command, commit hook, supervisor — at each named step
+// I5 (docs/design.md): SIGKILL any participant — shim, command, commit hook, supervisor — at each named step
 // (fault points, docs/protocol.md §12: reached deterministically, never by sleeping), and `gpg-gate status` still
 // tells the truth: no signature (in gpg-agent's PKSIGN log or on disk) unless `committed` was durable;
 // failed-before-commit never after a completed commit step; unknown exactly when a commit decision is not on record.

@@ -5,7 +5,7 @@ import type { JobRecord } from '../../harness/records.js';
 
 const DECISIONS = new Set(['committed', 'commit-refused', 'commit-failed']);
 
-/** Invariants of the journal alone (DESIGN.md invariants 1 and 2 as far as the journal can show them). */
+/** Invariants of the journal alone (I1 and I2 of docs/design.md, as far as the journal can show them). */
 export function journalViolations(records: readonly JobRecord[]): string[] {
   const v: string[] = [];
   const job = records[0]?.job;
@@ -107,7 +107,7 @@ export interface WorldFacts {
   hookRefused: boolean;
 }
 
-/** Does `status` tell the truth about what happened? (DESIGN.md invariants 1, 2 and 5.) */
+/** Does `status` tell the truth about what happened? (I1, I2 and I5 of docs/design.md.) */
 export function truthViolations(f: WorldFacts): string[] {
   const v: string[] = [];
   const { records, status } = f;

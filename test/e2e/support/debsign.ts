@@ -1,4 +1,4 @@
-// debsign's gpg call and the .changes format it maintains (gpg-facts §5, devscripts 2.23).
+// debsign's gpg call and the .changes format it maintains (docs/design.md, "Facts about gpg and its callers"; devscripts 2.23).
 import { readFileSync } from 'node:fs';
 import { escapeRegExp, matching } from './matchers.js';
 
