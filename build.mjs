@@ -86,13 +86,25 @@ export async function buildAll() {
       for (const file of files) {
         const tmp = `${file.path}.${process.pid}.tmp`;
         await mkdir(dirname(file.path), { recursive: true });
-        await writeFile(tmp, file.contents);
-        if (t.executable && file.path === entry) await chmod(tmp, 0o755);
+        const executable = t.executable && file.path === entry;
+        await writeFile(tmp, executable ? file.contents : withoutLauncher(file.contents));
+        if (executable) await chmod(tmp, 0o755);
         await rename(tmp, file.path);
       }
       if (t.split) await pruneChunks(new Set(files.map((f) => f.path)));
     }),
   );
+}
+
+/**
+ * esbuild puts the banner on every output file; only an executable entry is run directly, so chunks and modules that
+ * are imported or required lose the #! line (and the launcher line after it).
+ */
+function withoutLauncher(contents) {
+  let text = Buffer.from(contents).toString('utf8');
+  if (text.startsWith('#!')) text = text.slice(text.indexOf('\n') + 1);
+  if (text.startsWith('":" //;')) text = text.slice(text.indexOf('\n') + 1);
+  return text;
 }
 
 async function pruneChunks(keep) {

@@ -19,7 +19,17 @@ function rooms(allowed) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', 'test-keys/generated/', 'coverage/'] },
+  {
+    ignores: [
+      'dist/',
+      'build/',
+      'node_modules/',
+      'test-keys/generated/',
+      'coverage/',
+      'debian/gpg-gate/',
+      'debian/.debhelper/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
