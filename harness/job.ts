@@ -1,11 +1,9 @@
 // `gpg-gate run`: one job. Runs the command (attempt after attempt while failures happen before the commitment
 // point), serves its signing requests, performs the commit step once at the first of them, and journals every step
 // before acting on it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { delimiter } from 'node:path';
 import { constants } from 'node:os';
 import { ProtocolError } from '../protocol/errors.js';
-import { childEnvironment, isHeldBack, withSignalState, type SignalState } from '../common/signal-state.js';
+import { isHeldBack, type SignalState } from '../common/signal-state.js';
 import type { SignRequest } from '../protocol/messages.js';
 import type { CommitStep, CommitVerdict } from './commit-step.js';
 import {
@@ -23,6 +21,7 @@ import { identify } from './liveness.js';
 import type { EventLine, JobOptionsRecord, JournalBody, Outcome, RecordedRequest } from './records.js';
 import { RECORD_VERSION } from './records.js';
 import { Attempt } from './attempt.js';
+import { runCommand, type CommandExit } from './command.js';
 import { GateServer, type GateHandler, type GateSession } from './server.js';
 import { Session, type SessionHost } from './session.js';
 import { refusalFor } from './signer/request-check.js';
@@ -263,49 +262,29 @@ export class Job implements GateHandler, SessionHost {
   }
 
   /** Runs COMMAND once: no shell, stdio inherited, the shim first on PATH, the GPG_GATE_* variables set. */
-  private async runChild(a: Attempt, token: string): Promise<{ exitCode: number | null; signal: string | null }> {
+  private async runChild(a: Attempt, token: string): Promise<CommandExit> {
     const [file, ...args] = this.options.command;
     if (file === undefined) throw new HarnessError('usage', 'no command to run');
-    const env = childEnvironment(process.env, {
-      PATH: `${this.options.shimDir}${delimiter}${process.env.PATH ?? ''}`,
-      GPG_GATE_SOCKET: this.server?.path ?? '',
-      GPG_GATE_TOKEN: token,
-      GPG_GATE_JOB: this.job,
-    });
-    if (this.options.signer) {
-      // The build environment signs through the supervisor and is given no key of its own.
-      env.GPG_GATE_BACKEND = 'supervisor';
-      delete env.GPG_GATE_KEY;
-    }
-    // node:child_process, not execa: execa costs ~60 ms of CPU at every start-up of `run`.
-    let child: ChildProcess;
-    try {
-      const [program, argv] = withSignalState(this.options.signals, file, args);
-      child = spawn(program, argv, { stdio: 'inherit', env });
-    } catch (err) {
-      this.options.note(`cannot run ${file}: ${describeError(err)}`);
-      return { exitCode: 127, signal: null };
-    }
-    const ended = new Promise<{ exitCode: number | null; signal: string | null } | { error: Error }>((resolve) => {
-      // A failed spawn emits 'error' (then 'close'); a running child 'exit'. The first one counts.
-      child.once('error', (error) => resolve({ error }));
-      child.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
-    });
-    // The command does not outlive a supervisor that exits while it runs (an internal error, say).
-    const killChild = () => child.kill();
-    process.once('exit', killChild);
-    this.childPid = child.pid ?? null;
-    if (child.pid !== undefined) this.recordBestEffort({ event: 'child-started', attempt: a.n, pid: child.pid });
-    const result = await ended;
-    process.off('exit', killChild);
+    const spec = {
+      file,
+      args,
+      shimDir: this.options.shimDir,
+      socket: this.server?.path ?? '',
+      token,
+      job: this.job,
+      supervisorSigns: this.options.signer != null,
+      signals: this.options.signals,
+    };
+    const exit = await runCommand(
+      spec,
+      (pid) => {
+        this.childPid = pid;
+        this.recordBestEffort({ event: 'child-started', attempt: a.n, pid });
+      },
+      this.options.note,
+    );
     this.childPid = null;
-    if ('error' in result) {
-      const code = (result.error as NodeJS.ErrnoException).code;
-      this.options.note(`cannot run ${file}: ${code ?? describeError(result.error)}`);
-      return { exitCode: 127, signal: null };
-    }
-    if (result.signal !== null) return { exitCode: null, signal: result.signal };
-    return { exitCode: result.exitCode, signal: null };
+    return exit;
   }
 
   /** Waits between attempts; a forwarded signal cuts the wait short. */
