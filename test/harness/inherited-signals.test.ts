@@ -57,32 +57,20 @@ const COMMAND = (dir: string, key: string) => [
   key,
 ];
 
+/** Runs `parent` (PARENT or a variant) over one gated job that signs; its journal is j.jsonl. */
+function underParent(parent: string) {
+  const args = ['run', '--quiet', '--journal', t.path('j.jsonl'), '--on-commit', HOOK(t.dir), '--'];
+  const command = COMMAND(t.dir, home.keys.ed25519.fingerprint);
+  return run('perl', ['-e', parent, t.dir, CLI, ...args, ...command], { env: home.env, timeoutMs: 60_000 });
+}
+
 it('a parent that blocked HUP/INT/QUIT/TERM and then signals its process group: the job finishes and signs', async () => {
-  const key = home.keys.ed25519.fingerprint;
-  const journal = t.path('j.jsonl');
-  const r = await run(
-    'perl',
-    [
-      '-e',
-      PARENT,
-      t.dir,
-      CLI,
-      'run',
-      '--quiet',
-      '--journal',
-      journal,
-      '--on-commit',
-      HOOK(t.dir),
-      '--',
-      ...COMMAND(t.dir, key),
-    ],
-    { env: home.env, timeoutMs: 60_000 },
-  );
+  const r = await underParent(PARENT);
   expect(r.stderr.toString()).toBe('');
   expect(r.stdout.toString()).toBe('status 0\n');
   // The command got the parent's mask (HUP INT QUIT TERM: bits 0, 1, 2, 14), not Node's empty one.
   expect(readFileSync(t.path('mask'), 'utf8')).toBe('SigBlk:\t0000000000004007\n');
-  const records = readRecords(journal);
+  const records = readRecords(t.path('j.jsonl'));
   expect(events(records, 'signal-forwarded')).toEqual([]);
   expect(events(records, 'signed')).toHaveLength(1);
   expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'succeeded', exitCode: 0 });
@@ -91,30 +79,10 @@ it('a parent that blocked HUP/INT/QUIT/TERM and then signals its process group: 
 });
 
 it('a parent that ignores SIGTERM instead: still ignored by the command and the supervisor, the job signs', async () => {
-  const journal = t.path('j.jsonl');
   // Perl's 'IGNORE' is a disposition exec keeps: the job starts with TERM ignored, as nohup does for HUP.
-  const ignoring = PARENT.replace(/^sigprocmask.*$/m, '$SIG{TERM} = "IGNORE";');
-  const key = home.keys.ed25519.fingerprint;
-  const r = await run(
-    'perl',
-    [
-      '-e',
-      ignoring,
-      t.dir,
-      CLI,
-      'run',
-      '--quiet',
-      '--journal',
-      journal,
-      '--on-commit',
-      HOOK(t.dir),
-      '--',
-      ...COMMAND(t.dir, key),
-    ],
-    { env: home.env, timeoutMs: 60_000 },
-  );
+  const r = await underParent(PARENT.replace(/^sigprocmask.*$/m, '$SIG{TERM} = "IGNORE";'));
   expect(r.stdout.toString()).toBe('status 0\n');
-  const records = readRecords(journal);
+  const records = readRecords(t.path('j.jsonl'));
   expect(events(records, 'signal-forwarded')).toEqual([]);
   expect(records.at(-1)).toMatchObject({ event: 'job-ended', outcome: 'succeeded', exitCode: 0 });
 });

@@ -196,7 +196,6 @@ exec "$real" "$@"
 
   it('a wrapper behind the shim that runs the first gpg outside its own directory loops back: exit 2 at once', () => {
     const loop = wrapper('loop', STUNT.replace(/exec flock -w 30 "\$here\/lock" /, 'exec '));
-    const started = Date.now();
     const r = spawnSync('gpg', ['--list-keys'], {
       env: { ...home.env, PATH: `${shimDir}:${loop}:${systemPath}` },
       timeout: 60_000,
@@ -208,7 +207,6 @@ exec "$real" "$@"
     );
     // Once through the wrapper, then the second shim stopped it: no recursion.
     expect(calls(loop)).toEqual([shimPath]);
-    expect(Date.now() - started).toBeLessThan(60_000);
   });
 
   it('a well-behaved wrapper behind the shim (the next gpg after itself) is run, and reaches the real gpg', () => {
