@@ -2,6 +2,7 @@
 // the options that decide whether and how it signs, where it writes, and which descriptors it uses.
 import { setCommand, commandEffect } from './commands.js';
 import { OPT_COMMAND, OPT_HEADER, OPT_IGNORE, type OptionEntry } from './option-table.js';
+import type { FdOptions } from './types.js';
 
 export interface GpgRun {
   command: string | null;
@@ -23,14 +24,7 @@ export interface GpgRun {
   pinentryMode: string | null;
   dryRun: boolean;
   specialFilenames: boolean;
-  fds: {
-    status: number | null;
-    logger: number | null;
-    attribute: number | null;
-    passphrase: number | null;
-    command: number | null;
-    overrideSessionKey: number | null;
-  };
+  fds: FdOptions;
   /** Every descriptor named by an fd option, even one a later option replaced (gpg may have opened it). */
   fdsSeen: Set<number>;
   /** opt.command_fd != -1 */

@@ -59,14 +59,7 @@ export interface CallFacts {
   /** --pinentry-mode value or null. */
   pinentryMode: string | null;
   /** Descriptor options in effect; values as gpg parses them (numbers). */
-  fds: {
-    status: number | null;
-    logger: number | null;
-    attribute: number | null;
-    passphrase: number | null;
-    command: number | null;
-    overrideSessionKey: number | null;
-  };
+  fds: FdOptions;
   /** Every descriptor above 2 the call may use: the fds above plus `-&N` special file names anywhere in argv. */
   extraFds: number[];
   /** Passphrase material: --passphrase value (if any) and --passphrase-file path. Never log the value. */
@@ -85,4 +78,14 @@ export interface ClassifyOptions {
   env?: NodeJS.ProcessEnv;
   /** Path of the always-read global config file. Only tests change it; default /etc/gnupg/gpg.conf. */
   globalConfig?: string;
+}
+
+/** gpg's descriptor options (--status-fd, --logger-fd, …) as gpg parses them; null when not given. */
+export interface FdOptions {
+  status: number | null;
+  logger: number | null;
+  attribute: number | null;
+  passphrase: number | null;
+  command: number | null;
+  overrideSessionKey: number | null;
 }
