@@ -1,6 +1,7 @@
 // One supervisor per journal: a second `run` on a journal in use is refused; the lock dies with its supervisor.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { events, readRecords, runGate, startGate, tempDir, waitFor, type TempDir } from '../helpers/gate-run.js';
 
@@ -67,5 +68,8 @@ it('kill -9 of the supervisor releases the lock: the next run continues the job'
     } catch {
       // Already gone.
     }
+    // A supervisor killed with SIGKILL cannot remove its socket directory.
+    const started = readRecords(journal).find((r) => r.event === 'job-started');
+    if (started?.event === 'job-started') rmSync(dirname(started.options.socket), { recursive: true, force: true });
   }
 });
