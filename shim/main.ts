@@ -6,7 +6,7 @@ import type { Classification } from './argv/types.js';
 import { redactArgv, writeLog, type LogRecord } from './log.js';
 import { inheritedSignals } from '../common/signal-state.js';
 import { GpgLookupError, findRealGpg } from '../common/gpg-lookup.js';
-import { runGpg, type GpgExit } from './run-gpg.js';
+import { execGpg, runGpg, type GpgExit } from './run-gpg.js';
 import { readSettings } from './settings.js';
 import { ShimError, describe } from './shim-error.js';
 import { exitLike, holdBack, signalName } from './signals.js';
@@ -58,7 +58,11 @@ async function main(): Promise<never> {
     c = classify(argv);
     if (c.kind === 'error') throw new ShimError('usage', c.error);
     if (c.kind === 'passthrough') {
-      const exit = await runGpg(findRealGpg(process.env, { self }), argv, { extraFds: c.extraFds, signals });
+      const gpg = findRealGpg(process.env, { self });
+      // Where Node can execve, nothing needs logging after gpg ends and gpg needs no descriptor above 2 (Node's
+      // execve closes those), the shim becomes gpg.
+      if (!logPath && c.extraFds.length === 0) execGpg(gpg, argv, signals);
+      const exit = await runGpg(gpg, argv, { extraFds: c.extraFds, signals });
       log(c, { decision: 'passthrough', exit: exit.code, signal: exit.signal });
       return exitLike(exit);
     }

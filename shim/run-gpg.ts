@@ -42,6 +42,21 @@ function stdioFor(extraFds: readonly number[], pipeStdin: boolean, pipeStdout: b
   return stdio;
 }
 
+type Execve = (file: string, args: readonly string[], env: NodeJS.ProcessEnv) => never;
+
+/**
+ * Becomes the real gpg (execve, Node ≥ 22.15), when this Node has it: same pid, gpg's own exit status and death by
+ * signal, and no Node process waiting beside it. Node's execve closes every descriptor above 2 (measured on 22.23),
+ * so a call that uses one (--status-fd 3, -&4) must be spawned. Returns only when this Node has
+ * no execve (Node 20): then the caller spawns gpg instead. Throws if execve itself failed.
+ */
+export function execGpg(gpg: string, argv: readonly string[], signals: SignalState): void {
+  const execve = (process as { execve?: Execve }).execve;
+  if (typeof execve !== 'function') return;
+  const [file, args] = withSignalState(signals, gpg, argv);
+  execve(file, [file === gpg ? 'gpg' : file, ...args], childEnvironment(process.env, { [REENTRY_MARK]: gpg }));
+}
+
 /**
  * Runs gpg to completion, forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT to it while it runs. Its environment carries the
  * re-entry mark, so that a wrapper which brings the call back to a shim fails at once instead of recursing.

@@ -51,6 +51,20 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The gpg a passthrough shim runs: its child (Node 20 spawns it), or the shim's own process once it has become gpg
+ * (Node ≥ 22.15 execs it; its command name is then gpg's).
+ */
+function gpgOf(shimPid: number): number | undefined {
+  const kid = childrenOf(shimPid)[0];
+  if (kid !== undefined) return kid;
+  try {
+    return readFileSync(`/proc/${shimPid}/comm`, 'utf8').trim() === 'gpg' ? shimPid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function waitFor<T>(what: string, probe: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -74,24 +88,18 @@ describe('signals', () => {
     // gpg --print-md blocks reading the stdin we keep open.
     const running = start(shimPath, ['--print-md', 'sha256'], { env: env(), keepStdinOpen: true });
     const shimPid = running.child.pid!;
-    const [gpgPid] = await waitFor('gpg to start', () => {
-      const kids = childrenOf(shimPid);
-      return kids.length > 0 && kids;
-    });
+    const gpgPid = await waitFor('gpg to start', () => gpgOf(shimPid));
     running.child.kill('SIGTERM');
     const r = await running.done;
     expect(r.signal).toBe('SIGTERM');
-    await waitFor('gpg to end', () => !isAlive(gpgPid!));
+    await waitFor('gpg to end', () => !isAlive(gpgPid));
   });
 
   it('passthrough: when gpg is killed by a signal, the shim ends by the same signal', async () => {
     const running = start(shimPath, ['--print-md', 'sha256'], { env: env(), keepStdinOpen: true });
     const shimPid = running.child.pid!;
-    const [gpgPid] = await waitFor('gpg to start', () => {
-      const kids = childrenOf(shimPid);
-      return kids.length > 0 && kids;
-    });
-    process.kill(gpgPid!, 'SIGKILL');
+    const gpgPid = await waitFor('gpg to start', () => gpgOf(shimPid));
+    process.kill(gpgPid, 'SIGKILL');
     const r = await running.done;
     expect(r.signal).toBe('SIGKILL');
   });
@@ -123,15 +131,12 @@ describe('signals', () => {
     ];
     const running = start(shimPath, args, { env: env(), input: 'payload', fds: { 4: 'keep-open' } });
     const shimPid = running.child.pid!;
-    const [gpgPid] = await waitFor('gpg to start', () => {
-      const kids = childrenOf(shimPid);
-      return kids.length > 0 && kids;
-    });
+    const gpgPid = await waitFor('gpg to start', () => gpgOf(shimPid));
     running.child.kill('SIGTERM');
     const r = await running.done;
     expect(r.signal).toBe('SIGTERM');
     expect(r.stdout.length).toBe(0);
-    await waitFor('gpg to end', () => !isAlive(gpgPid!));
+    await waitFor('gpg to end', () => !isAlive(gpgPid));
     expect(readdirSync(spoolTmp)).toEqual([]);
   });
 });
