@@ -20,7 +20,6 @@ export type CommitState =
 
 export const NOT_ASKED: CommitState = { kind: 'not-asked' };
 
-export { EXIT_NOTHING_COMMITTED };
 export const EXIT_OK = 0;
 
 export function committed(state: CommitState): Committed {

@@ -6,14 +6,7 @@ import { ProtocolError } from '../protocol/errors.js';
 import { isHeldBack, type SignalState } from '../common/signal-state.js';
 import type { SignRequest } from '../protocol/messages.js';
 import type { CommitStep, CommitVerdict } from './commit-step.js';
-import {
-  EXIT_NOTHING_COMMITTED,
-  NOT_ASKED,
-  continuationRefusal,
-  jobResult,
-  retriable,
-  type CommitState,
-} from './commit-state.js';
+import { NOT_ASKED, continuationRefusal, jobResult, retriable, type CommitState } from './commit-state.js';
 import { HarnessError, describeError } from './harness-error.js';
 import { Journal, readJournal, type JournalContents } from './journal.js';
 import { lockJournal } from './journal-lock.js';
@@ -236,7 +229,8 @@ export class Job implements GateHandler, SessionHost {
       try {
         this.record({ event: 'attempt-started', attempt: a.n });
       } catch {
-        return { outcome: 'failed-before-commit', exitCode: EXIT_NOTHING_COMMITTED };
+        // The journal failed before the command ran: whatever this attempt would have been, it did not happen.
+        return jobResult(this.commit, { failed: true, exitCode: null, signal: null });
       }
       const exit = await this.runChild(a, this.tokens.issue(a.n));
       a.childExited = true;
