@@ -45,6 +45,21 @@ function stdioFor(extraFds: readonly number[], pipeStdin: boolean, pipeStdout: b
 type Execve = (file: string, args: readonly string[], env: NodeJS.ProcessEnv) => never;
 
 /**
+ * How the real gpg is started, spawned or exec'd alike: through env when the caller's signal state needs applying,
+ * argv[0] `gpg`, and the re-entry mark in its environment, so that a wrapper which brings the call back to a shim
+ * fails at once instead of recursing.
+ */
+function invocation(gpg: string, argv: readonly string[], signals: SignalState) {
+  const [file, args] = withSignalState(signals, gpg, argv);
+  return {
+    file,
+    args,
+    argv0: file === gpg ? 'gpg' : file,
+    env: childEnvironment(process.env, { [REENTRY_MARK]: gpg }),
+  };
+}
+
+/**
  * Becomes the real gpg (execve, Node ≥ 22.15), when this Node has it: same pid, gpg's own exit status and death by
  * signal, and no Node process waiting beside it. Node's execve closes every descriptor above 2 (measured on 22.23),
  * so a call that uses one (--status-fd 3, -&4) must be spawned. Returns only when this Node has
@@ -53,21 +68,18 @@ type Execve = (file: string, args: readonly string[], env: NodeJS.ProcessEnv) =>
 export function execGpg(gpg: string, argv: readonly string[], signals: SignalState): void {
   const execve = (process as { execve?: Execve }).execve;
   if (typeof execve !== 'function') return;
-  const [file, args] = withSignalState(signals, gpg, argv);
-  execve(file, [file === gpg ? 'gpg' : file, ...args], childEnvironment(process.env, { [REENTRY_MARK]: gpg }));
+  const { file, args, argv0, env } = invocation(gpg, argv, signals);
+  execve(file, [argv0, ...args], env);
 }
 
-/**
- * Runs gpg to completion, forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT to it while it runs. Its environment carries the
- * re-entry mark, so that a wrapper which brings the call back to a shim fails at once instead of recursing.
- */
+/** Runs gpg to completion, forwarding SIGINT/SIGTERM/SIGHUP/SIGQUIT to it while it runs. */
 export function runGpg(gpg: string, argv: readonly string[], options: RunGpgOptions): Promise<GpgExit> {
   return new Promise((resolve, reject) => {
-    const [file, args] = withSignalState(options.signals, gpg, argv);
+    const { file, args, argv0, env } = invocation(gpg, argv, options.signals);
     const child = spawn(file, args, {
       stdio: stdioFor(options.extraFds, options.stdin !== undefined, options.stdout !== undefined),
-      argv0: file === gpg ? 'gpg' : file,
-      env: childEnvironment(process.env, { [REENTRY_MARK]: gpg }),
+      argv0,
+      env,
     });
     if (options.stdin && child.stdin) {
       child.stdin.on('error', () => undefined);
