@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const ROOMS = ['protocol', 'common', 'openpgp-core', 'shim', 'harness'];
+const ROOMS = ['protocol', 'common', 'openpgp-core', 'agent-gate', 'shim', 'harness'];
 
 /** One no-restricted-imports rule per room: node: builtins, its own files, the rooms it may use, packages if allowed. */
 function rooms(allowed) {
@@ -45,8 +45,9 @@ export default tseslint.config(
     protocol: { packages: false, rooms: ['common'] },
     common: { packages: false, rooms: [] },
     'openpgp-core': { packages: true, rooms: ['common'] },
+    'agent-gate': { packages: false, rooms: ['common'] },
     shim: { packages: false, rooms: ['protocol', 'common', 'openpgp-core'] },
-    harness: { packages: true, rooms: ['protocol', 'common', 'openpgp-core'] },
+    harness: { packages: true, rooms: ['protocol', 'common', 'openpgp-core', 'agent-gate'] },
   }),
   {
     // Only the shim's lazily loaded openpgp backend (its own bundle) may reach the openpgp core.

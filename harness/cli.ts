@@ -1,5 +1,7 @@
 // The `gpg-gate` command line: options in, exit status out. A job's status comes from harness/commit-state.ts
 // (docs/design.md, "Commit state"); here only start-up failures become one: 64 usage, 75 nothing ran, 1 refused.
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { AutoCommitStep, EmbedderCommitStep, HookCommitStep, type CommitStep } from './commit-step.js';
 import { DecisionChannel } from './decision-channel.js';
@@ -57,6 +59,25 @@ interface RunOptions extends SignerFlags {
   socket?: string;
   quiet?: boolean;
   json?: boolean;
+  agentGate?: boolean;
+  /** commander's --no-shim: false when given. */
+  shim: boolean;
+}
+
+/** --agent-gate's key home (--gnupghome), checked; null without --agent-gate. */
+function agentGateOptions(opts: RunOptions): { keyHome: string; shim: boolean } | null {
+  if (!opts.agentGate) {
+    if (!opts.shim) throw new HarnessError('usage', '--no-shim goes with --agent-gate (nothing else would gate)');
+    return null;
+  }
+  if (opts.signInSupervisor)
+    throw new HarnessError('usage', '--agent-gate and --sign-in-supervisor exclude each other');
+  if (opts.gnupghome === undefined) throw new HarnessError('usage', '--agent-gate needs --gnupghome KEYHOME');
+  const keyHome = resolve(opts.gnupghome);
+  if (!existsSync(keyHome) || !statSync(keyHome).isDirectory()) {
+    throw new HarnessError('usage', `--gnupghome ${keyHome} is not a directory`);
+  }
+  return { keyHome, shim: opts.shim };
 }
 
 const stderrLine = (line: string) => process.stderr.write(line + '\n');
@@ -68,7 +89,9 @@ async function run(command: string[], opts: RunOptions): Promise<number> {
   }
   if (opts.quiet && opts.json) throw new HarnessError('usage', '--quiet and --json exclude each other');
   const job = opts.job === undefined ? newJobId() : checkJobId(opts.job);
-  const signing = signerOptions(opts);
+  const agentGate = agentGateOptions(opts);
+  const { gnupghome: _keyHome, ...withoutHome } = opts;
+  const signing = signerOptions(agentGate ? withoutHome : opts);
   const timeline = new Timeline(stderrLine);
   const note = (text: string) =>
     opts.quiet || opts.json ? stderrLine(`gpg-gate: ${printable(text)}`) : timeline.note(text);
@@ -116,6 +139,7 @@ async function run(command: string[], opts: RunOptions): Promise<number> {
       eventsFd: opts.eventsFd ?? null,
       decisionsFd: opts.decisionsFd ?? null,
       signer,
+      agentGate,
       signals: inheritedSignals(process.env),
       announce,
       note,
@@ -169,7 +193,12 @@ function program(): Command {
         'openpgp',
       ]),
     )
-    .option('--gnupghome <dir>', '--backend gnupg: the GNUPGHOME holding the signing key')
+    .option(
+      '--agent-gate',
+      "gate every signature at the key holder's gpg-agent (PKSIGN); the command gets a GNUPGHOME without secret keys",
+    )
+    .option('--no-shim', 'with --agent-gate: leave PATH alone (read-only gpg calls run the real gpg directly)')
+    .option('--gnupghome <dir>', 'the GNUPGHOME holding the signing key (--agent-gate, or --backend gnupg)')
     .option('--key <file>', '--backend openpgp: the secret key file, read and unlocked once at start-up')
     .option('--passphrase-file <file>', "the signing key's passphrase (first line), for either backend")
     .option('--quiet', 'print nothing but errors')

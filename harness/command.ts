@@ -14,6 +14,10 @@ export interface CommandSpec {
   job: string;
   /** --sign-in-supervisor: the command signs through the supervisor and is given no key of its own. */
   supervisorSigns: boolean;
+  /** The shim goes first on PATH (all modes but --agent-gate --no-shim). */
+  shim: boolean;
+  /** --agent-gate: the command's GNUPGHOME, whose agent is the proxy. */
+  agentGate: { home: string; proxySocket: string } | null;
   signals: SignalState;
 }
 
@@ -24,13 +28,20 @@ export interface CommandExit {
 
 export function commandEnvironment(spec: CommandSpec): NodeJS.ProcessEnv {
   const env = childEnvironment(process.env, {
-    PATH: `${spec.shimDir}${delimiter}${process.env.PATH ?? ''}`,
+    ...(spec.shim ? { PATH: `${spec.shimDir}${delimiter}${process.env.PATH ?? ''}` } : {}),
     GPG_GATE_SOCKET: spec.socket,
     GPG_GATE_TOKEN: spec.token,
     GPG_GATE_JOB: spec.job,
   });
   if (spec.supervisorSigns) {
     env.GPG_GATE_BACKEND = 'supervisor';
+    delete env.GPG_GATE_KEY;
+  }
+  if (spec.agentGate) {
+    // Every gpg of the job, shimmed or not, signs through the real gpg and the proxy: no key, no other backend.
+    env.GNUPGHOME = spec.agentGate.home;
+    env.GPG_GATE_AGENT_SOCKET = spec.agentGate.proxySocket;
+    delete env.GPG_GATE_BACKEND;
     delete env.GPG_GATE_KEY;
   }
   return env;

@@ -6,8 +6,9 @@
  * socket:   the socket cannot be set up (its directory is unsafe, another supervisor listens there, ...).
  * journal:  the journal cannot be read or written.
  * shim:     the shim bundle is missing.
+ * agent:    the agent gate cannot be set up (the key holder's agent, its extra socket, the job's home).
  */
-export type HarnessErrorCode = 'usage' | 'refused' | 'socket' | 'journal' | 'shim';
+export type HarnessErrorCode = 'usage' | 'refused' | 'socket' | 'journal' | 'shim' | 'agent';
 
 export class HarnessError extends Error {
   readonly code: HarnessErrorCode;

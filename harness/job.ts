@@ -1,7 +1,9 @@
 // `gpg-gate run`: one job. Runs the command (attempt after attempt while failures happen before the commitment
 // point), serves its signing requests, performs the commit step once at the first of them, and journals every step
 // before acting on it.
+import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
+import type { AgentGate, PksignRequest, PksignTicket } from '../agent-gate/agent-proxy.js';
 import { ProtocolError } from '../protocol/errors.js';
 import { isHeldBack, type SignalState } from '../common/signal-state.js';
 import type { SignRequest } from '../protocol/messages.js';
@@ -13,6 +15,7 @@ import { lockJournal } from './journal-lock.js';
 import { identify } from './liveness.js';
 import type { EventLine, JobOptionsRecord, JournalBody, Outcome, RecordedRequest } from './records.js';
 import { RECORD_VERSION } from './records.js';
+import { openAgentGate, type OpenAgentGate } from './agent-gate.js';
 import { Attempt } from './attempt.js';
 import { runCommand, type CommandExit } from './command.js';
 import { GateServer, type GateHandler, type GateSession } from './server.js';
@@ -41,6 +44,8 @@ export interface JobOptions {
   decisionsFd: number | null;
   /** --sign-in-supervisor: the supervisor's signer (the command gets GPG_GATE_BACKEND=supervisor); null otherwise. */
   signer?: { signer: Signer; description: SignerDescription } | null;
+  /** --agent-gate: the key holder's GNUPGHOME, and whether the shim is still put on PATH (--no-shim: not). */
+  agentGate: { keyHome: string; shim: boolean } | null;
   /** Receives every event after it is journaled (events descriptor, timeline, JSON). */
   announce: (line: EventLine) => void;
   /** Diagnostics that are not events. */
@@ -62,8 +67,9 @@ export interface JobResult {
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
-export class Job implements GateHandler, SessionHost {
+export class Job implements GateHandler, SessionHost, AgentGate {
   job: string;
+  private agentGate: OpenAgentGate | null = null;
   /** Set once the journal is open; events before that (a signal during start-up) are not recorded. */
   private journal: Journal | null = null;
   private server: GateServer | null = null;
@@ -171,6 +177,7 @@ export class Job implements GateHandler, SessionHost {
     try {
       const location = await prepareSocket(this.options.socket);
       this.server = await GateServer.listen({ location, tokens: this.tokens, handler: this });
+      if (this.options.agentGate) this.agentGate = await openAgentGate(this.options.agentGate.keyHome, this);
       const path = this.options.journal;
       opened = Journal.continue(path, this.job, plan.contents);
       this.journal = opened;
@@ -197,6 +204,7 @@ export class Job implements GateHandler, SessionHost {
       return result;
     } finally {
       stopSignals();
+      await this.agentGate?.close();
       await this.server?.close();
       opened?.close();
     }
@@ -215,6 +223,16 @@ export class Job implements GateHandler, SessionHost {
       eventsFd: o.eventsFd,
       decisionsFd: o.decisionsFd,
       ...(o.signer ? { signer: o.signer.description } : {}),
+      ...(this.agentGate && o.agentGate
+        ? {
+            agentGate: {
+              keyHome: this.agentGate.keyHome,
+              proxySocket: this.agentGate.proxySocket,
+              jobHome: this.agentGate.jobHome,
+              shim: o.agentGate.shim,
+            },
+          }
+        : {}),
     };
   }
 
@@ -267,6 +285,8 @@ export class Job implements GateHandler, SessionHost {
       token,
       job: this.job,
       supervisorSigns: this.options.signer != null,
+      shim: this.options.agentGate?.shim ?? true,
+      agentGate: this.agentGate && { home: this.agentGate.jobHome, proxySocket: this.agentGate.proxySocket },
       signals: this.options.signals,
     };
     const exit = await runCommand(
@@ -330,12 +350,62 @@ export class Job implements GateHandler, SessionHost {
       throw new ProtocolError('bad-message', 'sign-request.id: already used in this job');
     this.requestIds.add(request.id);
     a.inflight += 1;
-    return new Session(this, a, request);
+    return Session.forShim(this, a, request);
   }
 
   /** Why this job will not serve the request at all (its backend, or what it asks the supervisor to sign). */
   unfitRequest(request: SignRequest): string | null {
+    if (this.agentGate !== null && request.backend !== 'gnupg') {
+      return `the agent gate signs with the real gpg (backend gnupg), not backend ${request.backend}`;
+    }
     return refusalFor(request, this.options.signer != null);
+  }
+
+  // ---- AgentGate: the proxy hands us each PKSIGN and each refused command ----
+
+  async pksign(request: PksignRequest, isOpen: () => boolean): Promise<PksignTicket> {
+    const a = this.attempt;
+    if (a === null || a.over) {
+      const why = 'no attempt of this job is running';
+      this.refused(request.connection, 'PKSIGN', why);
+      const nothing = () => undefined;
+      return { proceed: false, reason: why, done: nothing, lost: nothing, withdrawn: nothing, finish: nothing };
+    }
+    let id: string;
+    do id = `agent-${randomBytes(8).toString('hex')}`;
+    while (this.requestIds.has(id));
+    this.requestIds.add(id);
+    a.inflight += 1;
+    const session = new Session(this, a, id, { v: 1, type: 'agent-pksign', ...request }, null);
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      session.finish();
+    };
+    let decision;
+    try {
+      decision = await session.decide(isOpen);
+    } catch (err) {
+      finish();
+      throw err;
+    }
+    return {
+      proceed: decision.decision === 'proceed',
+      reason: decision.reason,
+      done: (o) => session.agentResult(o.ok, o.signatureSha256, o.signatureSize, o.error),
+      lost: (reason) => session.lost(reason),
+      withdrawn: (reason) => session.withdrawn(reason),
+      finish,
+    };
+  }
+
+  refused(connection: number, command: string, why: string): void {
+    this.recordBestEffort({ event: 'agent-refused', attempt: this.attempt?.n ?? null, connection, command, why });
+  }
+
+  note(text: string): void {
+    this.options.note(text);
   }
 
   /** The supervisor's part for a request it signs itself (--sign-in-supervisor), else undefined. */
@@ -403,7 +473,9 @@ export class Job implements GateHandler, SessionHost {
     return this.commit.kind === 'committed';
   }
 
-  countSignature(): void {
+  countSignature(source: 'shim' | 'agent'): void {
+    // Under the agent gate every signature is a PKSIGN: the shim's report of the same one is not counted again.
+    if (this.agentGate !== null && source === 'shim') return;
     this.signatureCount += 1;
   }
 

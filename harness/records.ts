@@ -6,8 +6,27 @@ import type { SignerDescription } from './signer/signer.js';
 
 export const RECORD_VERSION = 1;
 
-/** A sign-request as recorded: everything the client sent except the token. */
-export type RecordedRequest = Omit<SignRequest, 'token'>;
+/** A shim's sign-request as recorded: everything the client sent except the token. */
+export type ShimRequest = Omit<SignRequest, 'token'>;
+
+/** A PKSIGN the agent gate held (agent-gate/agent-proxy.ts): what gpg told the agent before asking for it. */
+export interface AgentRequest {
+  v: 1;
+  type: 'agent-pksign';
+  /** The proxy's connection number: requests on one connection come from one gpg process. */
+  connection: number;
+  /** SIGKEY: the keygrip of the signing key (hex). */
+  keygrip: string | null;
+  /** SETHASH: libgcrypt's hash algorithm number (8 = sha256), or `--hash=NAME` as sent. */
+  hashAlgo: string | null;
+  /** SETHASH: the digest to be signed (hex). */
+  digest: string | null;
+  /** SETKEYDESC, decoded: gpg names the key's user id and key id there. */
+  keyDescription: string | null;
+}
+
+/** What reached the supervisor: a shim's request, or a PKSIGN held by the agent gate. */
+export type RecordedRequest = ShimRequest | AgentRequest;
 
 /** How a job ended, as `gpg-gate status` tells it. */
 export type Outcome =
@@ -28,6 +47,8 @@ export interface JobOptionsRecord {
   decisionsFd: number | null;
   /** --sign-in-supervisor: how the supervisor signs (absent otherwise). */
   signer?: SignerDescription;
+  /** --agent-gate: the key holder's home, the proxy, the job's GNUPGHOME, and whether the shim is on PATH. */
+  agentGate?: { keyHome: string; proxySocket: string; jobHome: string; shim: boolean };
 }
 
 interface Started {
@@ -71,9 +92,11 @@ export type EventBody =
     }
   | { event: 'sign-approved'; attempt: number; id: string }
   | { event: 'sign-refused'; attempt: number; id: string; reason: string }
-  | ({ event: 'signed'; attempt: number } & Omit<SignResult, 'v' | 'type'>)
+  | ({ event: 'signed'; attempt: number; agentError?: string } & Omit<SignResult, 'v' | 'type'>)
   /** Proceed was sent but no sign-result came back (connection lost or timed out): a signature may exist. */
   | { event: 'sign-unreported'; attempt: number; id: string; reason: string }
+  /** The agent gate refused a command that is not signing (agent-gate/agent-commands.ts); its arguments are not kept. */
+  | { event: 'agent-refused'; attempt: number | null; connection: number; command: string; why: string }
   | { event: 'signal-forwarded'; attempt: number | null; signal: string; pid: number | null }
   | { event: 'child-exited'; attempt: number; exitCode: number | null; signal: string | null }
   | { event: 'attempt-ended'; attempt: number; failed: boolean; retry: boolean; retryDelaySeconds: number | null }

@@ -7,6 +7,8 @@ import type { JobRecord, Outcome, RecordedRequest } from './records.js';
 export interface SignatureStatus {
   attempt: number;
   id: string;
+  /** shim: a gpg call the shim asked about · agent: a PKSIGN the agent gate held (argv empty, keygrip and digest set) */
+  source: 'shim' | 'agent';
   argv: string[];
   localUsers: string[];
   sha256: string | null;
@@ -16,6 +18,9 @@ export interface SignatureStatus {
   reason: string | null;
   exit: number | null;
   outputSha256: string | null;
+  /** Agent gate: the signing key's keygrip and the digest signed. */
+  keygrip: string | null;
+  digest: string | null;
 }
 
 export interface JobStatus {
@@ -132,18 +137,13 @@ export function deriveStatus(records: readonly JobRecord[], alive: Liveness = is
 }
 
 function signatureOf(attempt: number, id: string, request: RecordedRequest): SignatureStatus {
-  return {
-    attempt,
-    id,
-    argv: request.argv,
-    localUsers: request.localUsers,
-    sha256: request.sha256,
-    size: request.size,
-    state: 'requested',
-    reason: null,
-    exit: null,
-    outputSha256: null,
-  };
+  const open = { attempt, id, state: 'requested', reason: null, exit: null, outputSha256: null } as const;
+  if (request.type === 'agent-pksign') {
+    const { keygrip, digest } = request;
+    return { ...open, source: 'agent', argv: [], localUsers: [], sha256: null, size: 0, keygrip, digest };
+  }
+  const { argv, localUsers, sha256, size } = request;
+  return { ...open, source: 'shim', argv, localUsers, sha256, size, keygrip: null, digest: null };
 }
 
 export function journalStatus(path: string, alive: Liveness = isAlive): JobStatus {

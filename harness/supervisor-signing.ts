@@ -10,7 +10,7 @@ import type { SignatureOutcome, Signer, SignInput } from './signer/signer.js';
 export interface SigningJob {
   journalEvent(body: JournalBody): void;
   journalEventBestEffort(body: JournalBody): void;
-  countSignature(): void;
+  countSignature(source: 'shim'): void;
 }
 
 export class SupervisorSigning implements PayloadSigning {
@@ -40,7 +40,7 @@ export class SupervisorSigning implements PayloadSigning {
       outputSize: output?.size ?? null,
     });
     this.released = true;
-    if (outcome.exit === 0) this.job.countSignature();
+    if (outcome.exit === 0) this.job.countSignature('shim');
   }
 
   refused(reason: string): void {

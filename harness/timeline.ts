@@ -26,6 +26,8 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export class Timeline {
   private readonly requests = new Map<string, RecordedRequest>();
   private readonly signed = new Map<number, number>();
+  /** gpg asks for some refused commands on every call (SCD SERIALNO): the timeline names each once. */
+  private readonly refusedCommands = new Set<string>();
 
   constructor(private readonly print: (line: string) => void) {}
 
@@ -53,8 +55,10 @@ export class Timeline {
         this.requests.set(e.id, e.request);
         break;
       case 'commit-requested': {
-        const argv = this.requests.get(e.id)?.argv ?? [];
-        this.say(`commitment point reached by \`${showArgv(['gpg', ...argv])}\``);
+        const request = this.requests.get(e.id);
+        if (request?.type === 'agent-pksign') {
+          this.say(`commitment point reached by PKSIGN (keygrip ${request.keygrip ?? 'unknown'}) at the agent gate`);
+        } else this.say(`commitment point reached by \`${showArgv(['gpg', ...(request?.argv ?? [])])}\``);
         break;
       }
       case 'commit-wanted':
@@ -75,6 +79,10 @@ export class Timeline {
       case 'signed':
         if (e.exit === 0) this.signed.set(e.attempt, (this.signed.get(e.attempt) ?? 0) + 1);
         else this.say(`a signing call failed after approval (gpg exit ${e.exit})`);
+        break;
+      case 'agent-refused':
+        if (!this.refusedCommands.has(e.command)) this.say(`agent gate refused ${e.command}: ${e.why}`);
+        this.refusedCommands.add(e.command);
         break;
       case 'sign-unreported':
         this.say(`warning: a signing call was approved but never reported back (${e.reason})`);
