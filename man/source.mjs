@@ -47,6 +47,16 @@ export const gpgGate = {
       'the environment of COMMAND. It makes data signatures only (detached, cleartext and inline). It enforces only ' +
       'if COMMAND cannot reach the key by other means than the socket: run COMMAND in a sandbox, as another user or ' +
       'on another host.',
+    "With `--agent-gate` the gate moves to where every OpenPGP signature is made: gpg-agent's PKSIGN. COMMAND " +
+      'gets a GNUPGHOME of its own holding the public keyring, trustdb and `gpg.conf` of `--gnupghome` *keyhome* ' +
+      'and no secret key; at its agent socket a libassuan redirect file names a proxy in the supervisor, which ' +
+      "relays to *keyhome*'s agent through its restricted extra socket. The real gpg does everything else. Each " +
+      'PKSIGN is held until the commit step, journaled with the keygrip, hash algorithm and digest, and only then ' +
+      'passed on; commands a build has no business sending to the key holder (key export, import, deletion, ' +
+      "passphrase presets, key generation, decryption, anything unknown) are refused with GnuPG's " +
+      '`Forbidden` and journaled. The shim stays first on `PATH` unless `--no-shim` is given; either way every ' +
+      'gpg of COMMAND that uses its GNUPGHOME, by name, by absolute path or through GPGME, signs only through the ' +
+      'gate.',
   ],
   /** The exit status of `run`: the README's table of the same name says exactly this. */
   runExitStatus: [
@@ -86,7 +96,12 @@ export const gpgGate = {
     [
       'GNUPGHOME',
       "`run --sign-in-supervisor` warns when COMMAND would inherit a GNUPGHOME (or `~/.gnupg`) that is the signer's " +
-        'own.',
+        "own. With `--agent-gate`, `run` sets it for COMMAND to the job's own home (public keys, the redirect to " +
+        'the proxy).',
+    ],
+    [
+      'GPG_GATE_AGENT_SOCKET',
+      "set by `run --agent-gate` for COMMAND: the proxy's socket, to forward it elsewhere (`ssh -R`, a sandbox).",
     ],
     [
       'GPG_GATE_SOCKET, GPG_GATE_TOKEN, GPG_GATE_JOB',
@@ -133,6 +148,10 @@ export const gpgGate = {
     [
       'A key health check that commits nothing real:',
       ["gpg-gate run --auto-commit -- sh -c 'echo test | gpg -u FPR --clearsign >/dev/null'"],
+    ],
+    [
+      "Every signature gated at the key holder's agent, the build seeing only public keys:",
+      ['gpg-gate run --agent-gate --gnupghome ~/.gnupg-release --on-commit ./record-upload -- dgit push-source'],
     ],
     [
       'A self-contained shim for a chroot that has node but not this package:',
