@@ -90,7 +90,9 @@ describe.each(signingModes())('dgit’s signing sequence as one job, $name', ({ 
 
     // The journal lines: the commit is on record before the first approval, and never asked for again.
     const lines = r.records.map((e) =>
-      e.event === 'sign-requested' && e.request.type === 'sign-request' ? `sign-requested ${e.request.argv.at(-1)}` : e.event,
+      e.event === 'sign-requested' && e.request.type === 'sign-request'
+        ? `sign-requested ${e.request.argv.at(-1)}`
+        : e.event,
     );
     const signing = lines.filter((l) => /^(sign-|signed|commit)/.test(l));
     const asked = (f: string) => matching(new RegExp(`^sign-requested .*/${escapeRegExp(f)}$`));

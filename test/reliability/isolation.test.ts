@@ -130,7 +130,9 @@ describe('request data reaches the hook as data, never as shell text', () => {
     expect(stdin.argv.at(-1)).toBe(t.path(names[0] as string));
     expect(stdin.inputs[0]?.name).toBe(t.path(names[0] as string));
     // Every request is in the journal verbatim, signed as asked; the hostile key id was refused by gpg, not a shell.
-    const requested = readRecords(t.path('k.jsonl')).flatMap((x) => (x.event === 'sign-requested' && x.request.type === 'sign-request' ? [x.request] : []));
+    const requested = readRecords(t.path('k.jsonl')).flatMap((x) =>
+      x.event === 'sign-requested' && x.request.type === 'sign-request' ? [x.request] : [],
+    );
     expect(requested.map((q) => q.inputs[0]?.name)).toEqual([...names, names[0]].map((n) => t.path(n as string)));
     expect(requested.at(-1)?.localUsers).toEqual([hostile[0]]);
     for (const n of names) expect(existsSync(t.path(`${n}.asc`))).toBe(true);

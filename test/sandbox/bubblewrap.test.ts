@@ -94,7 +94,9 @@ describe.each(signingModes())('a bubblewrap sandbox signs through gpg-gate run, 
     const events = r.records.map((e) => e.event);
     expect(events.indexOf('committed')).toBeLessThan(events.indexOf('signed'));
     // Every request came from inside the sandbox, with the backend of the mode.
-    const requests = r.records.flatMap((e) => (e.event === 'sign-requested' && e.request.type === 'sign-request' ? [e.request] : []));
+    const requests = r.records.flatMap((e) =>
+      e.event === 'sign-requested' && e.request.type === 'sign-request' ? [e.request] : [],
+    );
     expect(requests.map((q) => q.backend)).toEqual(Array(signatures).fill(supervised() ? 'supervisor' : 'gnupg'));
     if (supervised()) {
       // The build environment never held a secret key.

@@ -122,7 +122,9 @@ describe.each(['gnupg', 'openpgp'] as SignerBackend[])('--sign-in-supervisor --b
 
     // Six signatures, all made by the supervisor after the one commit step, each recorded with its output digest.
     const records = readRecords(journal);
-    const requests = records.flatMap((r) => (r.event === 'sign-requested' && r.request.type === 'sign-request' ? [r.request] : []));
+    const requests = records.flatMap((r) =>
+      r.event === 'sign-requested' && r.request.type === 'sign-request' ? [r.request] : [],
+    );
     expect(requests).toHaveLength(6);
     expect(requests.every((q) => q.backend === 'supervisor' && q.payload)).toBe(true);
     const events = records.map((r) => r.event);

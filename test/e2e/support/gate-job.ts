@@ -109,7 +109,9 @@ export async function runJob(spec: JobSpec): Promise<JobRun> {
 
 /** The backends named by the job's sign-requests, in order: who made each signature. */
 export function requestBackends(r: JobRun): string[] {
-  return r.records.flatMap((e) => (e.event === 'sign-requested' && e.request.type === 'sign-request' ? [e.request.backend] : []));
+  return r.records.flatMap((e) =>
+    e.event === 'sign-requested' && e.request.type === 'sign-request' ? [e.request.backend] : [],
+  );
 }
 
 /** Shows a failed job's output in an assertion message. */
