@@ -20,6 +20,13 @@ describe('usage errors exit 64 and run nothing', () => {
     [['run', '--auto-commit', '--quiet', '--json', '--', 'true'], /exclude each other/],
     [['run', '--auto-commit', '--events-fd', '97', '--', 'true'], /--events-fd 97: descriptor is not open/],
     [['run', '--auto-commit'], /missing required argument/],
+    [['run', '--auto-commit', '--no-shim', '--', 'true'], /--no-shim goes with --agent-gate/],
+    [['run', '--auto-commit', '--agent-gate', '--', 'true'], /--agent-gate needs --gnupghome KEYHOME/],
+    [['run', '--auto-commit', '--agent-gate', '--gnupghome', '/nonexistent', '--', 'true'], /is not a directory/],
+    [
+      ['run', '--auto-commit', '--agent-gate', '--sign-in-supervisor', '--gnupghome', '/', '--', 'true'],
+      /--agent-gate and --sign-in-supervisor exclude each other/,
+    ],
     [['run', '--no-such-option', '--', 'true'], /unknown option/],
     [['frobnicate'], /unknown command/],
   ])('%j', async (args, message) => {
