@@ -163,4 +163,27 @@ subtest 'gpg --detach-sign directly, every event seen by on_event' => sub {
     is($verify, 0, 'the signature verifies');
 };
 
+subtest 'agent gate: /usr/bin/gpg without the shim, the PKSIGN decided by the callback' => sub {
+    my @wanted;
+    my $out     = "$work/agent.sig";
+    my $journal = journal();
+    my $r = run_gated(
+        gpg_gate  => cli(),
+        command   => [ '/usr/bin/gpg', '--batch', '-u', $key->{fpr}, '-o', $out, '--detach-sign', "$repo/.git/HEAD" ],
+        journal   => $journal,
+        quiet     => 1,
+        args      => [ '--agent-gate', '--no-shim', '--gnupghome', $key->{dir} ],
+        on_commit => sub { push @wanted, $_[0]; return ('commit', 'recorded') },
+    );
+    is($r->{outcome}, 'succeeded', 'outcome succeeded');
+    is(scalar @wanted, 1, 'on_commit called once');
+    my $request = $wanted[0]{request};
+    is($request->{type}, 'agent-pksign', 'the PKSIGN reached the callback');
+    like($request->{keygrip}, qr/^[0-9A-F]{40}$/, 'with the keygrip');
+    like($request->{digest}, qr/^[0-9a-f]{64}$/, 'and the digest');
+    my ($verify) = capture(qw(gpg --batch --verify), $out, "$repo/.git/HEAD");
+    is($verify, 0, 'the signature verifies');
+    is(status_of($journal)->{signatures}[0]{source}, 'agent', 'status: source agent');
+};
+
 done_testing;

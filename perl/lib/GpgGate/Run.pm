@@ -320,8 +320,10 @@ Pass C<--quiet>: gpg-gate prints nothing but errors on standard error (by defaul
 
 =item args => [OPTIONS...]
 
-More options for C<gpg-gate run>, e.g. C<< [ '--sign-in-supervisor', '--backend', 'gnupg', '--gnupghome', $dir ] >>.
-Not C<--on-commit>, C<--auto-commit> or C<--decisions-fd>: this module is the commit step.
+More options for C<gpg-gate run>, e.g. C<< [ '--sign-in-supervisor', '--backend', 'gnupg', '--gnupghome', $dir ] >>,
+or C<< [ '--agent-gate', '--gnupghome', $key_home ] >> to hold every PKSIGN at the key holder's gpg-agent (then
+C<< $event->{request}{type} >> is C<agent-pksign> when a PKSIGN reached the commitment point first, with C<keygrip>
+and C<digest> instead of C<argv> and C<sha256>). Not C<--on-commit>, C<--auto-commit> or C<--decisions-fd>: this module is the commit step.
 
 =item env => { NAME => VALUE, ... }
 
