@@ -161,7 +161,12 @@ class Conversation {
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     this.upstream = createConnection(options.upstream);
     this.upstream.on('error', (err) => this.fail(`the key holder's agent: ${err.message}`));
-    this.upstream.on('close', () => this.fail("the key holder's agent closed the connection"));
+    // After BYE (or between commands) the agent's close is the end of the conversation, not a failure.
+    this.upstream.on('close', () =>
+      this.state === 'idle' && this.queue.length === 0
+        ? this.close()
+        : this.fail("the key holder's agent closed the connection"),
+    );
     this.upstream.on('data', (chunk: Buffer) => this.agentData(chunk));
     client.on('data', (chunk: Buffer) => this.clientData(chunk));
     client.on('close', () => this.clientGone());
@@ -223,8 +228,10 @@ class Conversation {
     const name = commandName(line);
     const rule = ruleFor(name);
     if (rule.action === 'refuse') {
-      this.gate.refused(this.n, name, rule.why);
-      this.toClient(`# gpg-gate: ${name} refused: ${rule.why}`);
+      // A line with no command word (binary garbage, say) is not copied into the journal, only described.
+      const shown = /^[A-Z_][A-Z0-9_]{0,63}$/.test(name) ? name : `(no command word, a line of ${line.length} bytes)`;
+      this.gate.refused(this.n, shown, rule.why);
+      this.toClient(`# gpg-gate: ${shown} refused: ${rule.why}`);
       this.toClient(ERR_FORBIDDEN);
       return;
     }
@@ -367,7 +374,9 @@ class Conversation {
       this.clientOpen = false;
       this.client.destroy();
       setTimeout(() => this.fail(reason), ANSWER_GRACE_MS).unref();
-    } else this.fail(reason);
+    } else if (this.state === 'held') this.fail(reason);
+    // Between commands (the command has exited, its client's close not yet seen): nothing to report.
+    else this.close();
     return this.ended;
   }
 
