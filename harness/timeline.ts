@@ -28,6 +28,8 @@ export class Timeline {
   private readonly signed = new Map<number, number>();
   /** gpg asks for some refused commands on every call (SCD SERIALNO): the timeline names each once. */
   private readonly refusedCommands = new Set<string>();
+  /** Under the agent gate a signature is a PKSIGN: the shim's report of the same one is not counted again. */
+  private agentGate = false;
 
   constructor(private readonly print: (line: string) => void) {}
 
@@ -43,9 +45,11 @@ export class Timeline {
   event(e: EventLine): void {
     switch (e.event) {
       case 'job-started':
+        this.agentGate = e.options.agentGate !== undefined;
         this.say(`job ${e.job}, journal ${e.options.journal}`);
         break;
       case 'job-resumed':
+        this.agentGate = e.options.agentGate !== undefined;
         this.say(`job ${e.job} continued (it had ended ${e.previousOutcome}), journal ${e.options.journal}`);
         break;
       case 'attempt-started':
@@ -76,10 +80,14 @@ export class Timeline {
       case 'sign-refused':
         this.say(`signing refused: ${e.reason}`);
         break;
-      case 'signed':
+      case 'signed': {
+        const agent = this.requests.get(e.id)?.type === 'agent-pksign';
+        if (this.agentGate && !agent && e.exit === 0) break;
         if (e.exit === 0) this.signed.set(e.attempt, (this.signed.get(e.attempt) ?? 0) + 1);
+        else if (agent) this.say(`the key holder's agent refused a signature: ${e.agentError ?? 'no answer'}`);
         else this.say(`a signing call failed after approval (gpg exit ${e.exit})`);
         break;
+      }
       case 'agent-refused':
         if (!this.refusedCommands.has(e.command)) this.say(`agent gate refused ${e.command}: ${e.why}`);
         this.refusedCommands.add(e.command);
