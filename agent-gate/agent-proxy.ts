@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { faultPoint } from '../common/fault-point.js';
 import { ERR_FORBIDDEN, ruleFor } from './agent-commands.js';
 import { AssuanLineError, LineReader, commandArgs, commandName, percentDecode, responseKind } from './assuan-lines.js';
 
@@ -275,7 +276,8 @@ class Conversation {
     }
     inFlight.ticket = ticket;
     this.state = 'awaiting';
-    this.toAgent(line);
+    // Test-only fault point (common/fault-point.ts): PKSIGN is in the kernel's hands, the agent's answer is not.
+    this.upstream.write(line + '\n', 'latin1', () => faultPoint('agent-gate.after-pksign'));
   }
 
   private agentData(chunk: Buffer): void {

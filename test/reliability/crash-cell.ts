@@ -34,6 +34,11 @@ export interface Cell {
   victim?: Participant;
   /** The fault step that must fire for the cell to count (default: the first fault's step). */
   mustFire?: string | null;
+  /**
+   * --agent-gate --no-shim: the command's unmodified gpg signs through the supervisor's proxy to the lane's agent
+   * (then the supervisor is also the proxy, and there is no shim to kill).
+   */
+  agentGate?: boolean;
 }
 
 /** The journal events each scenario writes when nothing goes wrong (order aside: some of it races). */
@@ -252,6 +257,7 @@ export async function runCell(lane: Lane, cell: Cell): Promise<CellResult> {
         '--journal',
         journal,
         ...(cell.scenario === 'retry' ? ['--retries', '1', '--retry-delay', '0'] : []),
+        ...(cell.agentGate ? ['--agent-gate', '--gnupghome', lane.home.dir, '--no-shim'] : []),
         '--on-commit',
         `sh ${join(dir, 'hook.sh')}`,
         '--',
@@ -363,5 +369,5 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 export function cellName(cell: Cell): string {
   const faults = cell.faults.join('+') || 'no fault';
   const kill = cell.pauseAt ? ` · kill ${cell.victim ?? 'nobody'} at ${cell.pauseAt}` : '';
-  return `${cell.scenario}: ${faults}${kill}`;
+  return `${cell.scenario}${cell.agentGate ? ' (agent gate)' : ''}: ${faults}${kill}`;
 }

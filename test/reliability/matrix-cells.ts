@@ -40,7 +40,13 @@ export interface MatrixGroup {
 
 export function matrix(): MatrixGroup[] {
   const groups: MatrixGroup[] = [];
-  groups.push({ name: 'baseline', cells: SCENARIOS.map((scenario) => ({ scenario, faults: [], mustFire: null })) });
+  groups.push({
+    name: 'baseline',
+    cells: [
+      ...SCENARIOS.map((scenario) => ({ scenario, faults: [], mustFire: null })),
+      { scenario: 'commit', faults: [], mustFire: null, agentGate: true },
+    ],
+  });
 
   // The supervisor dies before and after each journal write, of every event type. The subset takes each event in
   // the first scenario that writes it, before its write (after it too for the writes that guard an action); the full
@@ -80,6 +86,30 @@ export function matrix(): MatrixGroup[] {
     for (const victim of ['hook', 'supervisor', 'shim', 'child'] as Participant[])
       hook.push({ scenario, faults: [], pauseAt: 'hook', victim, mustFire: null });
   groups.push({ name: 'during the commit hook', cells: hook });
+
+  // The agent gate: the supervisor, and with it the proxy holding gpg's PKSIGN, dies at each of the gate's steps.
+  const agent = (faults: string[], extra: Partial<Cell> = {}): Cell => ({
+    scenario: 'commit',
+    faults,
+    agentGate: true,
+    ...extra,
+  });
+  groups.push({
+    name: 'the agent gate: supervisor (the proxy) at each step of a PKSIGN',
+    cells: [
+      // Held, before and after sign-requested is durable.
+      agent(['journal.before.sign-requested:kill']),
+      agent(['journal.after.sign-requested:kill']),
+      // While the commit hook runs.
+      agent([], { pauseAt: 'hook', victim: 'supervisor', mustFire: null }),
+      // Committed (and approved), PKSIGN not yet sent upstream.
+      agent(['journal.after.committed:kill']),
+      agent(['journal.after.sign-approved:kill']),
+      // PKSIGN sent upstream, the agent's answer not yet read; then answered, `signed` not yet durable.
+      agent(['agent-gate.after-pksign:kill']),
+      agent(['journal.before.signed:kill']),
+    ],
+  });
 
   if (FULL_MATRIX) {
     // The supervisor paused before or after a write while the shim or the command dies.
