@@ -5,8 +5,11 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
-/** What gpg reads from a home besides secret keys: keyrings, trust, its options. Copied as bytes, so gpg sees the same. */
-const COPIED = ['pubring.kbx', 'pubring.gpg', 'trustdb.gpg', 'gpg.conf'];
+/**
+ * What gpg and gpgsm read from a home besides secret keys: keyrings (certificates too), trust, their options. Copied
+ * as bytes, so they see the same. trustlist.txt stays: the key holder's agent answers ISTRUSTED from its own.
+ */
+const COPIED = ['pubring.kbx', 'pubring.gpg', 'trustdb.gpg', 'gpg.conf', 'gpgsm.conf'];
 
 export class JobHomeError extends Error {}
 

@@ -1,9 +1,9 @@
 // Complete mediation under --agent-gate: every way of making a signature that respects GNUPGHOME — gpg by absolute
 // path, git with gpg.program=/usr/bin/gpg, a GPGME client — ends in a PKSIGN the proxy holds until the commit step,
 // with or without the shim on PATH (none of them asks the shim). At the commitment point no signature exists yet; a
-// refusing hook leaves none anywhere and the key holder's agent never sees PKSIGN. gpgsm is out of scope: the test
-// keys have no X.509 certificate, so there is nothing for it to sign with. A caller that ignores GNUPGHOME is the
-// documented limit (docs/security.md); what is tested is that the command's GNUPGHOME is the job's keyless home.
+// refusing hook leaves none anywhere and the key holder's agent never sees PKSIGN (gpgsm: gpgsm.test.ts). A caller
+// that ignores GNUPGHOME is the documented limit (docs/security.md); what is tested is that the command's GNUPGHOME
+// is the job's keyless home.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -294,11 +294,6 @@ describe.each(MODES)('--agent-gate, $mode: every signer reaches the commit step'
     expect(files.filter((f) => /private-keys-v1\.d|\.key$|secring/.test(f))).toEqual([]);
     expect(holder.log.signaturesSince(mark)).toBe(0);
   });
-});
-
-// Visible in every run's report, so that nobody reads the silence as coverage.
-it('gpgsm (X.509 through the same agent) is out of scope', (ctx) => {
-  ctx.skip('the test keys have no X.509 certificate, so gpgsm has nothing to sign with');
 });
 
 describe('--agent-gate with the shim: a shimmed gpg is journaled twice, counted once', () => {
