@@ -12,6 +12,8 @@ export interface PlannedCommand {
   /** Environment changes against the job's own (which carries GPG_GATE_SOCKET and GPG_GATE_TOKEN). */
   unset?: string[];
   set?: Record<string, string>;
+  /** Run as if outside any job: every GPG_GATE_* variable removed before `set` applies (the agent gate's baselines). */
+  outsideJob?: boolean;
   rss?: boolean;
   cwd?: string;
 }
@@ -23,7 +25,9 @@ export interface DriverPlan {
 }
 
 function envFor(c: PlannedCommand): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...c.set };
+  const env = { ...process.env };
+  if (c.outsideJob) for (const k of Object.keys(env)) if (k.startsWith('GPG_GATE_')) delete env[k];
+  Object.assign(env, c.set);
   for (const k of c.unset ?? []) delete env[k];
   return env;
 }

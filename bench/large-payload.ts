@@ -12,7 +12,7 @@ import type { Workspace } from './workspace.js';
 const TARGET_RATIO = 1.3;
 const TARGET_RSS_KIB = 100 * 1024;
 
-function writeFileOfSize(path: string, bytes: number): void {
+export function writeFileOfSize(path: string, bytes: number): void {
   const block = randomBytes(1024 * 1024);
   const fd = openSync(path, 'w');
   try {

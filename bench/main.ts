@@ -2,6 +2,7 @@
 // printed as one table. `--quick` is the smoke test (a few rounds, small sizes), `--only=SECTION,…` runs a part;
 // `--driver PLAN` is internal: the part that runs inside a supervised job (driver.ts).
 import { writeFileSync } from 'node:fs';
+import { agentGateRows, type AgentGateConfig } from './agent-gate.js';
 import { concurrentJobRows } from './concurrent-jobs.js';
 import { runDriver } from './driver.js';
 import { gateRoundTripRows } from './gate-round-trip.js';
@@ -24,6 +25,7 @@ interface Config {
   signing: Rounds;
   jobs: number;
   concurrent: Rounds;
+  agentGate: AgentGateConfig;
 }
 
 // Full mode: the round counts fit in the 5-minute budget on 2 busy cores; each section stops starting rounds once
@@ -38,6 +40,13 @@ const FULL: Config = {
   signing: { warmup: 0, min: 5, max: 10, budgetMs: 25_000 },
   jobs: 100,
   concurrent: { warmup: 0, min: 1, max: 3, budgetMs: 30_000 },
+  // A read-only call or a small signature takes milliseconds: many rounds cost little and steady the median.
+  agentGate: {
+    readOnly: { warmup: 2, min: 20, max: 200, budgetMs: 10_000 },
+    sign: { warmup: 2, min: 20, max: 100, budgetMs: 10_000 },
+    largeBytes: 1024 ** 3,
+    large: { warmup: 0, min: 3, max: 5, budgetMs: 35_000 },
+  },
 };
 
 const QUICK: Config = {
@@ -50,6 +59,12 @@ const QUICK: Config = {
   signing: { warmup: 0, min: 2, max: 2, budgetMs: 0 },
   jobs: 4,
   concurrent: { warmup: 0, min: 1, max: 1, budgetMs: 0 },
+  agentGate: {
+    readOnly: { warmup: 1, min: 2, max: 2, budgetMs: 0 },
+    sign: { warmup: 1, min: 2, max: 2, budgetMs: 0 },
+    largeBytes: 16 * 1024 ** 2,
+    large: { warmup: 0, min: 2, max: 2, budgetMs: 0 },
+  },
 };
 
 function progress(message: string): void {
@@ -63,7 +78,7 @@ async function section(name: string, rows: Row[], run: () => Promise<Row[]> | Ro
   progress(`${name}: ${((performance.now() - start) / 1000).toFixed(1)} s`);
 }
 
-const SECTIONS = ['passthrough', 'gate', 'large', 'signing', 'concurrent'] as const;
+const SECTIONS = ['passthrough', 'gate', 'large', 'signing', 'concurrent', 'agent-gate'] as const;
 type Section = (typeof SECTIONS)[number];
 
 async function bench(config: Config, quick: boolean, only: ReadonlySet<Section>, doc: string | null): Promise<void> {
@@ -94,6 +109,10 @@ async function bench(config: Config, quick: boolean, only: ReadonlySet<Section>,
       );
     if (want('concurrent'))
       await section(`${config.jobs} concurrent jobs`, rows, () => concurrentJobRows(w, config.jobs, config.concurrent));
+    if (want('agent-gate'))
+      await section(`agent gate (${sizeLabel(config.agentGate.largeBytes)} large)`, rows, () =>
+        agentGateRows(w, config.agentGate),
+      );
     const seconds = ((performance.now() - start) / 1000).toFixed(0);
     const report = [
       `gpg-gate bench${quick ? ' --quick (smoke test: too few rounds to mean anything)' : ''}`,
