@@ -12,7 +12,8 @@ import { ShimError, describe } from './shim-error.js';
 import { exitLike, holdBack, signalName } from './signals.js';
 import { GPG_EXIT_ERROR } from '../common/gpg-errors.js';
 
-const started = performance.now();
+// process.hrtime, not performance.now(): the `performance` global loads perf_hooks (11 internal modules, ~3 ms).
+const started = process.hrtime.bigint();
 const argv = process.argv.slice(2);
 /** How we were started (the launcher passes "$0"): the PATH entry we were found in, for finding the next gpg. */
 const self = process.argv[1] ?? null;
@@ -32,7 +33,7 @@ function log(c: Classification | null, fields: Partial<LogRecord>): void {
     decision: null,
     exit: null,
     ...fields,
-    durationMs: Math.round((performance.now() - started) * 10) / 10,
+    durationMs: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10,
   });
   // Say so only where stderr is ours to use; a read-only call's stderr must stay byte-identical to gpg's.
   if (problem && c?.kind !== 'passthrough') process.stderr.write(`gpg: gpg-gate: ${problem}\n`);
