@@ -22,6 +22,8 @@ import {
   runAgentJob,
   type AgentJobRun,
   type KeyHolder,
+  useKeyHolder,
+  MODES,
 } from './support/agent-job.js';
 
 /** The proof a job's journal must give: succeeded, one commit step before any approval, `agents` signatures made. */
@@ -104,54 +106,33 @@ describe('git with the default gpg (the shim) under --agent-gate', () => {
   });
 });
 
-const MODES = [
-  { mode: 'shim on PATH', shim: true },
-  { mode: '--no-shim', shim: false },
-];
-
 describe.each(MODES)('debsign and dgit’s sequence under --agent-gate, $mode', ({ shim }) => {
-  let t: TempDir;
-  let holder: KeyHolder;
-  let n = 0;
-
-  beforeAll(() => {
-    t = tempDir('gpg-gate-agent-callers-deb-');
-    holder = makeKeyHolder(t.dir);
-  });
-  afterAll(() => {
-    holder.cleanup();
-    t.cleanup();
-  });
-
-  function caseDir(): string {
-    const dir = t.path(`case-${++n}`);
-    mkdirSync(dir);
-    return dir;
-  }
+  const fx = useKeyHolder('gpg-gate-agent-callers-deb-');
+  const caseDir = () => fx.caseDir();
 
   it('debsign -kKEY signs .dsc, .buildinfo, .changes in one job; gpgv accepts each', async (ctx) => {
     requireTool(ctx, 'debsign', 'signs the upload');
     requireTool(ctx, 'dpkg-source', 'builds the source package');
     requireTool(ctx, 'gpgv', 'verifies the signed files');
     const dir = caseDir();
-    const pkg = buildSourcePackage(dir, holder.key.userId);
-    const mark = holder.log.mark();
+    const pkg = buildSourcePackage(dir, fx.holder.key.userId);
+    const mark = fx.holder.log.mark();
     const r = await runAgentJob({
       dir,
       name: 'debsign',
-      holder,
+      holder: fx.holder,
       shim,
       cwd: pkg.dir,
       // debsign reads ~/.devscripts: an empty HOME keeps the user's settings out.
       env: cleanEnv({ HOME: dir }),
-      command: ['debsign', '--no-conf', `-k${holder.key.fingerprint}`, basename(pkg.changes)],
+      command: ['debsign', '--no-conf', `-k${fx.holder.key.fingerprint}`, basename(pkg.changes)],
     });
     expectProvenJob(r, 3, shim);
     expect(r.hookCalls[0]?.request.type).toBe(shim ? 'sign-request' : 'agent-pksign');
-    expect(holder.log.signaturesSince(mark)).toBe(3);
+    expect(fx.holder.log.signaturesSince(mark)).toBe(3);
     for (const f of [pkg.dsc, pkg.buildinfo, pkg.changes]) {
       expect(readFileSync(f, 'utf8'), basename(f)).toMatch(/^-----BEGIN PGP SIGNED MESSAGE-----\n/);
-      expect(gpgvSigner(holder, [f]), basename(f)).toBe(holder.key.fingerprint);
+      expect(gpgvSigner(fx.holder, [f]), basename(f)).toBe(fx.holder.key.fingerprint);
     }
   });
 
@@ -160,27 +141,27 @@ describe.each(MODES)('debsign and dgit’s sequence under --agent-gate, $mode', 
     requireTool(ctx, 'dpkg-source', 'builds the source package');
     requireTool(ctx, 'gpgv', 'verifies the signatures');
     const dir = caseDir();
-    const pkg = buildSourcePackage(dir, holder.key.userId);
+    const pkg = buildSourcePackage(dir, fx.holder.key.userId);
     const tagTmp = join(pkg.dir, 'tag.tmp');
     // A tag object as dgit writes it before signing (push_mktags); dgit's argv (test/e2e/dgit-sequence.test.ts).
     writeFileSync(
       tagTmp,
-      `object ${'0'.repeat(40)}\ntype commit\ntag archive/debian/1.0\ntagger ${holder.key.userId} 1704067200 +0000\n\n` +
+      `object ${'0'.repeat(40)}\ntype commit\ntag archive/debian/1.0\ntagger ${fx.holder.key.userId} 1704067200 +0000\n\n` +
         'hello-gate release 1.0 for unstable (sid) [dgit]\n\n[dgit distro=debian no-split]\n',
     );
     // Bytes waiting in the job's stdin, which stays open: a gpg that read stdin would swallow them (or hang).
     const sentinel = 'stdin-is-not-for-gpg\n';
-    const fpr = holder.key.fingerprint;
+    const fpr = fx.holder.key.fingerprint;
     const script = [
       `gpg --detach-sign --armor -u ${fpr} tag.tmp`,
       `debsign -k${fpr} ${basename(pkg.changes)}`,
       `timeout 5 head -c ${Buffer.byteLength(sentinel)} > stdin-left-over`,
     ].join(' && ');
-    const mark = holder.log.mark();
+    const mark = fx.holder.log.mark();
     const r = await runAgentJob({
       dir,
       name: 'dgit-sequence',
-      holder,
+      holder: fx.holder,
       shim,
       cwd: pkg.dir,
       env: cleanEnv({ HOME: dir }),
@@ -195,8 +176,8 @@ describe.each(MODES)('debsign and dgit’s sequence under --agent-gate, $mode', 
         ? { type: 'sign-request', argv: ['--detach-sign', '--armor', '-u', fpr, 'tag.tmp'] }
         : { type: 'agent-pksign' },
     );
-    expect(holder.log.signaturesSince(mark)).toBe(4);
-    expect(gpgvSigner(holder, [`${tagTmp}.asc`, tagTmp])).toBe(fpr);
-    for (const f of [pkg.dsc, pkg.buildinfo, pkg.changes]) expect(gpgvSigner(holder, [f]), basename(f)).toBe(fpr);
+    expect(fx.holder.log.signaturesSince(mark)).toBe(4);
+    expect(gpgvSigner(fx.holder, [`${tagTmp}.asc`, tagTmp])).toBe(fpr);
+    for (const f of [pkg.dsc, pkg.buildinfo, pkg.changes]) expect(gpgvSigner(fx.holder, [f]), basename(f)).toBe(fpr);
   });
 });

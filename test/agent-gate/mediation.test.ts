@@ -7,9 +7,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../harness/records.js';
-import { SHIM, tempDir, type TempDir } from '../helpers/gate-run.js';
+import { SHIM } from '../helpers/gate-run.js';
 import { cleanEnv } from '../helpers/gnupg-home.js';
 import { requireTool } from '../helpers/require-tool.js';
 import { isolatedGitEnv } from '../e2e/support/isolated-git.js';
@@ -19,11 +19,12 @@ import {
   gitSigner,
   gpgvSigner,
   jobEnded,
-  makeKeyHolder,
   requestTypes,
   runAgentJob,
   type AgentJobRun,
   type KeyHolder,
+  useKeyHolder,
+  MODES,
 } from './support/agent-job.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -150,11 +151,6 @@ const CALLERS: CallerKind[] = [
   },
 ];
 
-const MODES = [
-  { mode: '--no-shim', shim: false },
-  { mode: 'shim on PATH', shim: true },
-];
-
 const probeNow = (caller: Caller) =>
   execFileSync('sh', ['-c', caller.probe], { env: caller.env, encoding: 'utf8' }).trim();
 
@@ -162,40 +158,24 @@ const signingEvents = (records: readonly JobRecord[]) =>
   records.map((r) => r.event).filter((e) => /^(sign|commit)/.test(e));
 
 describe.each(MODES)('--agent-gate, $mode: every signer reaches the commit step', ({ shim }) => {
-  let t: TempDir;
-  let holder: KeyHolder;
-  let n = 0;
-
-  beforeAll(() => {
-    t = tempDir('gpg-gate-agent-mediation-');
-    holder = makeKeyHolder(t.dir);
-  });
-  afterAll(() => {
-    holder.cleanup();
-    t.cleanup();
-  });
-
-  function caseDir(): string {
-    const dir = t.path(`case-${++n}`);
-    mkdirSync(dir);
-    return dir;
-  }
+  const fx = useKeyHolder('gpg-gate-agent-mediation-');
+  const caseDir = () => fx.caseDir();
 
   async function run(kind: CallerKind, hookExit: number): Promise<{ caller: Caller; r: AgentJobRun; pksigns: number }> {
     const dir = caseDir();
-    const caller = kind.make(dir, holder);
-    const mark = holder.log.mark();
+    const caller = kind.make(dir, fx.holder);
+    const mark = fx.holder.log.mark();
     const r = await runAgentJob({
       dir,
       name: 'job',
-      holder,
+      holder: fx.holder,
       command: caller.command,
       shim,
       hookExit,
       probe: caller.probe,
       env: caller.env,
     });
-    return { caller, r, pksigns: holder.log.signaturesSince(mark) };
+    return { caller, r, pksigns: fx.holder.log.signaturesSince(mark) };
   }
 
   describe.each(CALLERS)('$name', (kind) => {
@@ -207,7 +187,11 @@ describe.each(MODES)('--agent-gate, $mode: every signer reaches the commit step'
 
       // At the commitment point: the hook ran once, for the held PKSIGN, and no signature existed.
       expect(r.hookCalls.map((c) => c.probe)).toEqual(['none']);
-      expect(r.hookCalls[0]?.request).toMatchObject({ type: 'agent-pksign', keygrip: holder.keygrip, hashAlgo: '8' });
+      expect(r.hookCalls[0]?.request).toMatchObject({
+        type: 'agent-pksign',
+        keygrip: fx.holder.keygrip,
+        hashAlgo: '8',
+      });
       expect(r.hookCalls[0]?.request).toHaveProperty('digest', expect.stringMatching(/^[0-9a-f]{64}$/));
 
       // The journal: `committed` before the first approval; the only request is the agent's (no shim asked).
@@ -226,9 +210,9 @@ describe.each(MODES)('--agent-gate, $mode: every signer reaches the commit step'
       });
       expect(jobEnded(r.records)).toMatchObject({ outcome: 'succeeded', exitCode: 0, signatures: 1 });
 
-      // The key holder's agent made exactly this signature, and it is valid.
+      // The key fx.holder's agent made exactly this signature, and it is valid.
       expect(pksigns).toBe(1);
-      expect(caller.signer()).toBe(holder.key.fingerprint);
+      expect(caller.signer()).toBe(fx.holder.key.fingerprint);
       // The probe does see a signature once there is one: its `none` above was not blindness.
       expect(probeNow(caller)).toBe('signed');
     });
@@ -260,11 +244,11 @@ describe.each(MODES)('--agent-gate, $mode: every signer reaches the commit step'
   it("the command's GNUPGHOME is the job's home, which holds no secret key", async () => {
     const dir = caseDir();
     const seen = join(dir, 'seen');
-    const mark = holder.log.mark();
+    const mark = fx.holder.log.mark();
     const r = await runAgentJob({
       dir,
       name: 'env',
-      holder,
+      holder: fx.holder,
       shim,
       command: [
         'sh',
@@ -279,49 +263,42 @@ describe.each(MODES)('--agent-gate, $mode: every signer reaches the commit step'
     const [home, socket, gpg, ...files] = readFileSync(seen, 'utf8').trim().split('\n');
     const started = r.records.find((e) => e.event === 'job-started');
     const gate = started?.event === 'job-started' ? started.options.agentGate : undefined;
-    expect(gate).toMatchObject({ keyHome: resolve(holder.home.dir), shim });
+    expect(gate).toMatchObject({ keyHome: resolve(fx.holder.home.dir), shim });
     expect(home).toBe(gate?.jobHome);
     expect(socket).toBe(gate?.proxySocket);
-    expect(resolve(home ?? '')).not.toBe(resolve(holder.home.dir));
-    expect(resolve(home ?? '').startsWith(resolve(holder.home.dir) + '/')).toBe(false);
+    expect(resolve(home ?? '')).not.toBe(resolve(fx.holder.home.dir));
+    expect(resolve(home ?? '').startsWith(resolve(fx.holder.home.dir) + '/')).toBe(false);
     // The shim is first on PATH only without --no-shim.
     expect(gpg).toBe(shim ? SHIM : '/usr/bin/gpg');
 
     // The key home does hold key files (so the check below can fail), the job's home none.
-    const keyFiles = readdirSync(join(holder.home.dir, 'private-keys-v1.d')).filter((f) => f.endsWith('.key'));
+    const keyFiles = readdirSync(join(fx.holder.home.dir, 'private-keys-v1.d')).filter((f) => f.endsWith('.key'));
     expect(keyFiles.length).toBeGreaterThan(0);
     expect(files).toContain(`${home}/pubring.kbx`);
     expect(files.filter((f) => /private-keys-v1\.d|\.key$|secring/.test(f))).toEqual([]);
-    expect(holder.log.signaturesSince(mark)).toBe(0);
+    expect(fx.holder.log.signaturesSince(mark)).toBe(0);
   });
 });
 
 describe('--agent-gate with the shim: a shimmed gpg is journaled twice, counted once', () => {
-  let t: TempDir;
-  let holder: KeyHolder;
+  const fx = useKeyHolder('gpg-gate-agent-mediation-shim-');
 
   beforeAll(() => {
-    t = tempDir('gpg-gate-agent-mediation-shim-');
-    holder = makeKeyHolder(t.dir);
-    for (const f of ['a', 'b', 'c']) writeFileSync(t.path(f), `file ${f}\n`);
-  });
-  afterAll(() => {
-    holder.cleanup();
-    t.cleanup();
+    for (const f of ['a', 'b', 'c']) writeFileSync(fx.t.path(f), `file ${f}\n`);
   });
 
   const sign = (gpg: string, f: string) =>
-    `${gpg} --batch -u ${holder.key.fingerprint} --armor --output ${f}.asc --detach-sign ${f}`;
+    `${gpg} --batch -u ${fx.holder.key.fingerprint} --armor --output ${f}.asc --detach-sign ${f}`;
 
   it('two calls through the shim and one by absolute path: five requests, one commit step, three signatures', async () => {
-    const mark = holder.log.mark();
+    const mark = fx.holder.log.mark();
     const r = await runAgentJob({
-      dir: t.dir,
+      dir: fx.t.dir,
       name: 'mixed',
-      holder,
+      holder: fx.holder,
       shim: true,
       command: ['sh', '-c', [sign('gpg', 'a'), sign('/usr/bin/gpg', 'b'), sign('gpg', 'c')].join(' && ')],
-      probe: `[ -s '${t.path('a.asc')}' ] && echo signed || echo none\n`,
+      probe: `[ -s '${fx.t.path('a.asc')}' ] && echo signed || echo none\n`,
     });
     expect(r.code, explain(r)).toBe(0);
 
@@ -349,27 +326,27 @@ describe('--agent-gate with the shim: a shimmed gpg is journaled twice, counted 
       ['shim', 'signed'],
       ['agent', 'signed'],
     ]);
-    expect(holder.log.signaturesSince(mark)).toBe(3);
+    expect(fx.holder.log.signaturesSince(mark)).toBe(3);
     for (const f of ['a', 'b', 'c'])
-      expect(gpgvSigner(holder, [t.path(`${f}.asc`), t.path(f)]), f).toBe(holder.key.fingerprint);
+      expect(gpgvSigner(fx.holder, [fx.t.path(`${f}.asc`), fx.t.path(f)]), f).toBe(fx.holder.key.fingerprint);
   });
 
   it('a refusing hook stops the shimmed gpg before it reaches the agent', async () => {
-    const mark = holder.log.mark();
+    const mark = fx.holder.log.mark();
     const r = await runAgentJob({
-      dir: t.dir,
+      dir: fx.t.dir,
       name: 'refused',
-      holder,
+      holder: fx.holder,
       shim: true,
       hookExit: 77,
-      command: ['sh', '-c', `rm -f ${t.path('a.asc')}; ${sign('gpg', 'a')}`],
+      command: ['sh', '-c', `rm -f ${fx.t.path('a.asc')}; ${sign('gpg', 'a')}`],
     });
     expect(r.code, explain(r)).toBe(75);
     expect(r.callerExit).not.toBe(0);
     expect(requestTypes(r.records)).toEqual(['sign-request']);
     expect(r.records.map((e) => e.event)).toContain('commit-refused');
     expect(jobEnded(r.records)).toMatchObject({ outcome: 'commit-refused', exitCode: 75, signatures: 0 });
-    expect(holder.log.signaturesSince(mark)).toBe(0);
-    expect(gpgvSigner(holder, [t.path('a.asc'), t.path('a')])).toBeNull();
+    expect(fx.holder.log.signaturesSince(mark)).toBe(0);
+    expect(gpgvSigner(fx.holder, [fx.t.path('a.asc'), fx.t.path('a')])).toBeNull();
   });
 });

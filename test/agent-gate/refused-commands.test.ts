@@ -2,52 +2,41 @@
 // generate or stop are answered as gpg-agent's restricted mode answers them (ERR Forbidden), never reach the key
 // holder's agent, and are journaled by name without their arguments (which may hold a passphrase).
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ERR_FORBIDDEN } from '../../agent-gate/agent-commands.js';
-import { tempDir, type TempDir } from '../helpers/gate-run.js';
-import { agentPid, explain, makeKeyHolder, runAgentJob, type KeyHolder } from './support/agent-job.js';
+import { agentPid, explain, runAgentJob, useKeyHolder } from './support/agent-job.js';
 
 describe('--agent-gate refuses what is not signing', () => {
-  let t: TempDir;
-  let holder: KeyHolder;
-
-  beforeAll(() => {
-    t = tempDir('gpg-gate-agent-refused-');
-    holder = makeKeyHolder(t.dir);
-  });
-  afterAll(() => {
-    holder.cleanup();
-    t.cleanup();
-  });
+  const fx = useKeyHolder('gpg-gate-agent-refused-');
 
   it('EXPORT_KEY, PRESET_PASSPHRASE, KEYINFO, PKDECRYPT, GENKEY, KILLAGENT: Forbidden, journaled by name', async () => {
     // A passphrase as hex: it must appear nowhere in the journal.
     const secretHex = Buffer.from('correct horse battery staple').toString('hex').toUpperCase();
     const commands: [string, string][] = [
-      ['EXPORT_KEY', `EXPORT_KEY ${holder.keygrip}`],
-      ['PRESET_PASSPHRASE', `PRESET_PASSPHRASE ${holder.keygrip} -1 ${secretHex}`],
+      ['EXPORT_KEY', `EXPORT_KEY ${fx.holder.keygrip}`],
+      ['PRESET_PASSPHRASE', `PRESET_PASSPHRASE ${fx.holder.keygrip} -1 ${secretHex}`],
       ['KEYINFO', 'KEYINFO --list'],
       ['PKDECRYPT', 'PKDECRYPT'],
       ['GENKEY', 'GENKEY'],
       ['KILLAGENT', 'KILLAGENT'],
     ];
-    const pidBefore = agentPid(holder);
+    const pidBefore = agentPid(fx.holder);
     // One gpg-connect-agent per command, each answer in its own file; GNUPGHOME is the job's (the gate sets it).
     const script = commands
-      .map(([name, line]) => `gpg-connect-agent '${line}' /bye > '${t.path(`${name}.out`)}' 2>&1`)
+      .map(([name, line]) => `gpg-connect-agent '${line}' /bye > '${fx.t.path(`${name}.out`)}' 2>&1`)
       .join('\n');
-    writeFileSync(t.path('commands.sh'), script + '\n');
+    writeFileSync(fx.t.path('commands.sh'), script + '\n');
     const r = await runAgentJob({
-      dir: t.dir,
+      dir: fx.t.dir,
       name: 'refused',
-      holder,
+      holder: fx.holder,
       shim: false,
-      command: ['sh', t.path('commands.sh')],
+      command: ['sh', fx.t.path('commands.sh')],
     });
     expect(r.code, explain(r)).toBe(0);
 
     for (const [name] of commands) {
-      const answer = readFileSync(t.path(`${name}.out`), 'utf8');
+      const answer = readFileSync(fx.t.path(`${name}.out`), 'utf8');
       expect(
         answer.split('\n').filter((l) => l.startsWith('ERR ') || l.startsWith('OK') || l.startsWith('D ')),
         name,
@@ -60,17 +49,17 @@ describe('--agent-gate refuses what is not signing', () => {
     for (const e of refused) expect(e.attempt).toBe(1);
     // Never the arguments: not the keygrip, not the passphrase, not `--list`.
     const journal = readFileSync(r.journal, 'utf8');
-    expect(journal).not.toContain(holder.keygrip);
+    expect(journal).not.toContain(fx.holder.keygrip);
     expect(journal).not.toContain(secretHex);
     expect(journal).not.toContain('--list');
     // Nothing was asked to sign.
     expect(r.records.map((e) => e.event)).not.toContain('sign-requested');
 
-    // The key holder's agent heard none of it, and still runs (same pid) after KILLAGENT.
-    const log = readFileSync(holder.log.path, 'utf8');
+    // The key fx.holder's agent heard none of it, and still runs (same pid) after KILLAGENT.
+    const log = readFileSync(fx.holder.log.path, 'utf8');
     // The log does show commands that reached it (agentPid's), so the absences below mean something.
     expect(log).toMatch(/<- GETINFO pid/);
     for (const [name] of commands) expect(log, name).not.toMatch(new RegExp(`<- ${name}\\b`));
-    expect(agentPid(holder)).toBe(pidBefore);
+    expect(agentPid(fx.holder)).toBe(pidBefore);
   });
 });

@@ -2,14 +2,15 @@
 // a commit hook that records the request and what a probe saw at hook time, then exits as told; the journal and the
 // status read back for the test to judge.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JobRecord, RecordedRequest } from '../../../harness/records.js';
 import type { JobStatus } from '../../../harness/status.js';
 import { jobStatus } from '../../e2e/support/gate-job.js';
 import { exportKeyring } from '../../e2e/support/gpgv.js';
 import { AgentSignLog } from '../../helpers/agent-sign-log.js';
-import { CLI, readRecords } from '../../helpers/gate-run.js';
+import { afterAll, beforeAll } from 'vitest';
+import { CLI, readRecords, tempDir, type TempDir } from '../../helpers/gate-run.js';
 import { cleanEnv, makeGnupgHome, type GnupgHome } from '../../helpers/gnupg-home.js';
 import { start, type RunResult } from '../../helpers/run.js';
 import { testKeys, type TestKeyInfo } from '../../helpers/test-keys.js';
@@ -47,6 +48,45 @@ export function makeKeyHolder(dir: string): KeyHolder {
     keyring: exportKeyring(home, join(dir, 'keyring.gpg')),
     verifyEnv: home.env,
     cleanup: () => home.cleanup(),
+  };
+}
+
+/** The two ways the agent gate runs: the shim first on PATH (default) or PATH left alone. */
+export const MODES = [
+  { mode: 'shim on PATH', shim: true },
+  { mode: '--no-shim', shim: false },
+];
+
+/** For one describe block: a temp dir and a key holder, made before its tests and removed after them. */
+export function useKeyHolder(prefix: string): { readonly t: TempDir; readonly holder: KeyHolder; caseDir(): string } {
+  let t: TempDir | undefined;
+  let holder: KeyHolder | undefined;
+  let n = 0;
+  beforeAll(() => {
+    t = tempDir(prefix);
+    holder = makeKeyHolder(t.dir);
+  });
+  afterAll(() => {
+    holder?.cleanup();
+    t?.cleanup();
+  });
+  const made = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useKeyHolder: used before its beforeAll ran');
+    return value;
+  };
+  return {
+    get t() {
+      return made(t);
+    },
+    get holder() {
+      return made(holder);
+    },
+    /** A fresh directory for one test. */
+    caseDir() {
+      const dir = made(t).path(`case-${++n}`);
+      mkdirSync(dir);
+      return dir;
+    },
   };
 }
 
