@@ -15,24 +15,11 @@ import { matching } from './support/matchers.js';
 import { PACKAGE, VERSION, writeSourceTree } from './support/debian-source.js';
 import { explain, requestBackends, runJob } from './support/gate-job.js';
 import { exportKeyring, gpgv, validSigner } from './support/gpgv.js';
+import { DISTRO, distroConfig } from './support/dgit-distro.js';
 import { isolatedGitEnv } from './support/isolated-git.js';
 import { signingModes, type SigningSetup } from './support/signing-modes.js';
 
-const DISTRO = 'gpg-gate-test';
 const SENTINEL = 'stdin-is-not-for-gpg\n';
-
-// Everything dgit would reach over the network, as local files (see dgit's test-dummy distro).
-function distroConfig(dir: string): string {
-  return `[dgit-distro "${DISTRO}"]
-  archive-query = dummycat:${dir}/archive-query
-  mirror = file://${dir}/mirror/
-  git-url = ${dir}/dgit-repos
-  git-host = dgit-repos.invalid
-  git-check = true
-  policy-query-supported-ssh = false
-  upload-host = ${DISTRO}
-`;
-}
 
 describe.each(signingModes())('dgit push-source under gpg-gate run, $name', ({ setup: makeSetup }) => {
   const key = testKeys().ed25519;
