@@ -59,6 +59,11 @@ export interface ProxyOptions {
   gate: AgentGate;
   /** At most this many bytes of client lines waiting behind a command in progress. */
   maxQueuedBytes?: number;
+  /**
+   * Starts the key holder's agent again when its socket is gone or refuses (it was stopped or restarted during the
+   * job); the connection is then tried once more. Without it, such a client is simply closed.
+   */
+  relaunch?: () => void;
 }
 
 const MAX_QUEUED_BYTES = 64 * 1024;
@@ -144,7 +149,7 @@ class Conversation {
   private queuedBytes = 0;
   private readonly fromClient = new LineReader();
   private readonly fromAgent = new LineReader();
-  private readonly upstream: Socket;
+  private upstream!: Socket;
   private current: InFlight | null = null;
   private clientOpen = true;
   private keygrip: string | null = null;
@@ -160,17 +165,36 @@ class Conversation {
     private readonly forget: () => void,
   ) {
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
-    this.upstream = createConnection(options.upstream);
-    this.upstream.on('error', (err) => this.fail(`the key holder's agent: ${err.message}`));
+    this.connectUpstream(options.relaunch !== undefined);
+    client.on('data', (chunk: Buffer) => this.clientData(chunk));
+    client.on('close', () => this.clientGone());
+  }
+
+  private connectUpstream(mayRelaunch: boolean): void {
+    const upstream = createConnection(this.options.upstream);
+    this.upstream = upstream;
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      const gone = err.code === 'ENOENT' || err.code === 'ECONNREFUSED';
+      if (mayRelaunch && gone && this.state === 'greeting' && upstream === this.upstream) {
+        upstream.removeAllListeners('close');
+        try {
+          this.options.relaunch?.();
+        } catch (relaunchErr) {
+          this.fail(`the key holder's agent is gone and did not start: ${(relaunchErr as Error).message}`);
+          return;
+        }
+        this.connectUpstream(false);
+        return;
+      }
+      this.fail(`the key holder's agent: ${err.message}`);
+    });
     // After BYE (or between commands) the agent's close is the end of the conversation, not a failure.
-    this.upstream.on('close', () =>
+    upstream.on('close', () =>
       this.state === 'idle' && this.queue.length === 0
         ? this.close()
         : this.fail("the key holder's agent closed the connection"),
     );
-    this.upstream.on('data', (chunk: Buffer) => this.agentData(chunk));
-    client.on('data', (chunk: Buffer) => this.clientData(chunk));
-    client.on('close', () => this.clientGone());
+    upstream.on('data', (chunk: Buffer) => this.agentData(chunk));
   }
 
   private get gate(): AgentGate {

@@ -28,7 +28,9 @@ export async function openAgentGate(keyHome: string, gate: AgentGate): Promise<O
   let proxy: AgentProxy | null = null;
   let home: JobHome;
   try {
-    proxy = await AgentProxy.listen({ path: proxySocket, upstream: agent.socket, gate });
+    // The key holder's agent may be stopped or restarted during a long job: it is started again on demand.
+    const relaunch = () => keyAgent(agent.keyHome);
+    proxy = await AgentProxy.listen({ path: proxySocket, upstream: agent.socket, gate, relaunch });
     home = makeJobHome(agent.keyHome, join(dir, 'home'), proxySocket);
   } catch (err) {
     await proxy?.close();
