@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { journalViolations } from '../reliability/journal-truth.js';
-import { afterJob, agentJobDir, readText, startAgentJob, writeHook, type AgentJobDir } from './agent-job.js';
+import { afterJob, agentJobDir, readText, startAgentJob, writeHook, type AgentJobDir } from './support/killable-job.js';
 
 const N = 50;
 let j: AgentJobDir;

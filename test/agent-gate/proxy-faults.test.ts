@@ -16,7 +16,7 @@ import {
   startAgentJob,
   writeHook,
   type AgentJobDir,
-} from './agent-job.js';
+} from './support/killable-job.js';
 
 let j: AgentJobDir;
 beforeEach(() => {

@@ -28,7 +28,7 @@ import { cleanEnv, killAgent, makeEmptyGnupgHome, type GnupgHome } from '../help
 import { requireTool } from '../helpers/require-tool.js';
 import { SSHD, startSshd, type Sshd } from '../helpers/sshd.js';
 import { journalViolations } from '../reliability/journal-truth.js';
-import { afterJob, agentJobDir, indexOf, readText, startAgentJob, type AgentJobDir } from './agent-job.js';
+import { afterJob, agentJobDir, indexOf, readText, startAgentJob, type AgentJobDir } from './support/killable-job.js';
 
 const DATA = 'a payload signed on the far side of ssh, with the key on this side\n';
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

@@ -1,15 +1,16 @@
-// One `gpg-gate run --agent-gate --no-shim` job in its own temp directory: a key holder's GNUPGHOME whose agent logs
-// every PKSIGN (agent-sign-log.ts), a commit hook that leaves markers (and may hold until released), the supervisor
-// as a real process, and afterwards what really happened: the journal, `gpg-gate status`, the agent's PKSIGN count.
+// One `gpg-gate run --agent-gate --no-shim` job in its own temp directory, made to be killed and inspected: a key
+// holder's GNUPGHOME whose agent logs every PKSIGN (agent-sign-log.ts), a commit hook that leaves markers (and may
+// hold until released), the supervisor as a real process, and afterwards what really happened: the journal,
+// `gpg-gate status`, the agent's PKSIGN count. (support/agent-job.ts runs whole jobs to their end instead.)
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { parseJournal } from '../../harness/journal.js';
-import type { JobRecord } from '../../harness/records.js';
-import type { JobStatus } from '../../harness/status.js';
-import { AgentSignLog } from '../helpers/agent-sign-log.js';
-import { runGate, startGate, tempDir, type GateResult, type TempDir } from '../helpers/gate-run.js';
-import { makeGnupgHome, type GnupgHome } from '../helpers/gnupg-home.js';
-import { cmdline, kill9, processesIn, quiesce } from '../helpers/proc.js';
+import { parseJournal } from '../../../harness/journal.js';
+import type { JobRecord } from '../../../harness/records.js';
+import type { JobStatus } from '../../../harness/status.js';
+import { AgentSignLog } from '../../helpers/agent-sign-log.js';
+import { runGate, startGate, tempDir, type GateResult, type TempDir } from '../../helpers/gate-run.js';
+import { makeGnupgHome, type GnupgHome } from '../../helpers/gnupg-home.js';
+import { cmdline, kill9, processesIn, quiesce } from '../../helpers/proc.js';
 
 export interface AgentJobDir extends TempDir {
   keyHome: GnupgHome;
