@@ -3,14 +3,14 @@
 // any signature (exit 75, no PKSIGN); the rerun on the same journal signs dgit's tags and debsign's files, each call
 // asked for by the shim and each PKSIGN held by the proxy, the commit step once, at dgit's first tag.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShimRequest } from '../../harness/records.js';
-import { DISTRO, distroConfig } from '../e2e/support/dgit-distro.js';
-import { PACKAGE, VERSION, writeSourceTree } from '../e2e/support/debian-source.js';
+import { DISTRO, dgitPush } from '../e2e/support/dgit-distro.js';
+import { PACKAGE, VERSION } from '../e2e/support/debian-source.js';
 import { explain, runJob } from '../e2e/support/gate-job.js';
 import { exportKeyring, gpgv, validSigner } from '../e2e/support/gpgv.js';
-import { isolatedGitEnv } from '../e2e/support/isolated-git.js';
 import { makePublicHome, type SigningModeName, type SigningSetup } from '../e2e/support/signing-modes.js';
 import { tempDir, type TempDir } from '../helpers/gate-run.js';
 import { makeGnupgHome } from '../helpers/gnupg-home.js';
@@ -50,34 +50,12 @@ describe('dgit push-source under --agent-gate (the shim on PATH)', () => {
     requireTool(ctx, 'dgit', 'is the client under test');
     requireTool(ctx, 'debsign', 'dgit signs the .changes with it');
     requireTool(ctx, 'gpgv', 'verifies the upload');
-    for (const d of ['archive-query', 'mirror', 'dgit-repos', 'uploads']) mkdirSync(t.path(d));
-    execFileSync('git', ['init', '-q', '--bare', t.path('dgit-repos', `${PACKAGE}.git`)]);
-    const dput = t.path('dput');
-    writeFileSync(dput, `#!/bin/sh\ncp "$2" ${t.path('uploads')}/\n`, { mode: 0o755 });
-    const env = isolatedGitEnv(t.dir, { name: 'gpg-gate test', email: key.email }, distroConfig(t.dir));
-    const tree = writeSourceTree(t.dir, key.userId);
-    for (const args of [
-      ['init', '-q'],
-      ['add', '.'],
-      ['commit', '-q', '-m', 'hello-gate 1.0'],
-    ]) {
-      execFileSync('git', args, { cwd: tree, env });
-    }
-    const dgit = [
-      'dgit',
-      '-d',
-      DISTRO,
-      `-k${key.fingerprint}`,
-      `--dput=${dput}`,
-      '--clean=none',
-      'push-source',
-      '--new',
-    ];
+    const { env, tree, uploads, brokenAnswer, command, stdinLeftOver } = dgitPush(t.dir, key);
     const push = () =>
       runJob({
         dir: t.dir,
         name: 'dgit-push',
-        command: ['sh', '-c', `${dgit.join(' ')} && timeout 5 head -c ${SENTINEL.length} > ../stdin-left-over`],
+        command: command(SENTINEL.length),
         cwd: tree,
         setup,
         env,
@@ -85,7 +63,6 @@ describe('dgit push-source under --agent-gate (the shim on PATH)', () => {
         timeoutMs: 60_000,
       });
 
-    const brokenAnswer = t.path('archive-query', `package.unstable.${PACKAGE}`);
     writeFileSync(brokenAnswer, 'internal-server-error\n');
     const failed = await push();
     expect(failed.code, explain(failed)).toBe(75);
@@ -96,7 +73,7 @@ describe('dgit push-source under --agent-gate (the shim on PATH)', () => {
     const r = await push();
     expect(r.code, explain(r)).toBe(0);
     expect(r.status).toMatchObject({ outcome: 'succeeded', attempts: 2, committed: 'yes' });
-    expect(readFileSync(t.path('stdin-left-over'), 'utf8')).toBe(SENTINEL);
+    expect(readFileSync(stdinLeftOver, 'utf8')).toBe(SENTINEL);
 
     // Every signing call: the shim's request (dgit's argv), then the PKSIGN it led to, held by the proxy.
     const requests = r.records.flatMap((e) => (e.event === 'sign-requested' ? [e.request] : []));
@@ -119,7 +96,7 @@ describe('dgit push-source under --agent-gate (the shim on PATH)', () => {
     // The upload verifies with the key holder's public key; dgit's tags verify.
     const changes = `${PACKAGE}_${VERSION}_source.changes`;
     const keyring = exportKeyring(setup.commandHome, t.path('keyring.gpg'));
-    for (const f of [t.path('uploads', changes), t.path(`${PACKAGE}_${VERSION}.dsc`)]) {
+    for (const f of [join(uploads, changes), t.path(`${PACKAGE}_${VERSION}.dsc`)]) {
       expect(validSigner(gpgv(keyring, [f], env)), f).toBe(key.fingerprint);
     }
     const bare = t.path('dgit-repos', `${PACKAGE}.git`);

@@ -4,19 +4,18 @@
 // same journal signs dgit's tags, verifies them, pushes, then runs debsign — all through the gate, the commit step
 // once, at dgit's first tag.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, type TempDir } from '../helpers/gate-run.js';
 import { requireTool } from '../helpers/require-tool.js';
 import { testKeys } from '../helpers/test-keys.js';
 import { debsignArgv } from './support/debsign.js';
 import { matching } from './support/matchers.js';
-import { PACKAGE, VERSION, writeSourceTree } from './support/debian-source.js';
+import { PACKAGE, VERSION } from './support/debian-source.js';
 import { explain, requestBackends, runJob } from './support/gate-job.js';
 import { exportKeyring, gpgv, validSigner } from './support/gpgv.js';
-import { DISTRO, distroConfig } from './support/dgit-distro.js';
-import { isolatedGitEnv } from './support/isolated-git.js';
+import { DISTRO, dgitPush } from './support/dgit-distro.js';
 import { signingModes, type SigningSetup } from './support/signing-modes.js';
 
 const SENTINEL = 'stdin-is-not-for-gpg\n';
@@ -39,37 +38,12 @@ describe.each(signingModes())('dgit push-source under gpg-gate run, $name', ({ s
     requireTool(ctx, 'dgit', 'is the client under test');
     requireTool(ctx, 'debsign', 'dgit signs the .changes with it');
     requireTool(ctx, 'gpgv', 'verifies the upload');
-    for (const d of ['archive-query', 'mirror', 'dgit-repos', 'uploads']) mkdirSync(t.path(d));
-    execFileSync('git', ['init', '-q', '--bare', t.path('dgit-repos', `${PACKAGE}.git`)]);
-    const dput = t.path('dput');
-    writeFileSync(dput, `#!/bin/sh\necho "$@" > ${t.path('uploads', 'dput-args')}\ncp "$2" ${t.path('uploads')}/\n`, {
-      mode: 0o755,
-    });
-    const env = isolatedGitEnv(t.dir, { name: 'gpg-gate test', email: key.email }, distroConfig(t.dir));
-    const tree = writeSourceTree(t.dir, key.userId);
-    for (const args of [
-      ['init', '-q'],
-      ['add', '.'],
-      ['commit', '-q', '-m', 'hello-gate 1.0'],
-    ]) {
-      execFileSync('git', args, { cwd: tree, env });
-    }
-
-    const dgit = [
-      'dgit',
-      '-d',
-      DISTRO,
-      `-k${key.fingerprint}`,
-      `--dput=${dput}`,
-      '--clean=none',
-      'push-source',
-      '--new',
-    ];
+    const { env, tree, uploads, brokenAnswer, command, stdinLeftOver } = dgitPush(t.dir, key);
     const push = () =>
       runJob({
         dir: t.dir,
         name: 'dgit-push',
-        command: ['sh', '-c', `${dgit.join(' ')} && timeout 5 head -c ${SENTINEL.length} > ../stdin-left-over`],
+        command: command(SENTINEL.length),
         cwd: tree,
         setup,
         env,
@@ -78,7 +52,6 @@ describe.each(signingModes())('dgit push-source under gpg-gate run, $name', ({ s
       });
 
     // The archive is broken (as an API answering HTTP 500 would be): dgit stops before signing anything.
-    const brokenAnswer = t.path('archive-query', `package.unstable.${PACKAGE}`);
     writeFileSync(brokenAnswer, 'internal-server-error\n');
     const failed = await push();
     expect(failed.code, explain(failed)).toBe(75);
@@ -92,12 +65,12 @@ describe.each(signingModes())('dgit push-source under gpg-gate run, $name', ({ s
     const r = await push();
     expect(r.code, explain(r)).toBe(0);
     expect(r.status).toMatchObject({ outcome: 'succeeded', attempts: 2 });
-    expect(readFileSync(t.path('stdin-left-over'), 'utf8')).toBe(SENTINEL);
+    expect(readFileSync(stdinLeftOver, 'utf8')).toBe(SENTINEL);
 
     // dgit's tag signing (push_mktags): one call per tag file, in dgit's own order (10.x: tag.tmp first).
     const tagArgv = ['--detach-sign', '--armor', '-u', key.fingerprint, matching(/\/\.git\/dgit\/tag(-dgit)?\.tmp$/)];
     const changes = `${PACKAGE}_${VERSION}_source.changes`;
-    const listed = readFileSync(t.path('uploads', changes), 'utf8');
+    const listed = readFileSync(join(uploads, changes), 'utf8');
     const signedFiles = [
       `${PACKAGE}_${VERSION}.dsc`,
       ...(/_source\.buildinfo$/m.test(listed) ? [`${PACKAGE}_${VERSION}_source.buildinfo`] : []),
@@ -129,9 +102,9 @@ describe.each(signingModes())('dgit push-source under gpg-gate run, $name', ({ s
     expect(verifies.every((c) => c.decision === 'passthrough' && c.exit === 0)).toBe(true);
 
     // What reached the "archive": dput got the signed .changes, and the dgit repo holds the signed tags.
-    expect(readFileSync(t.path('uploads', 'dput-args'), 'utf8').trim()).toBe(`${DISTRO} ../${changes}`);
+    expect(readFileSync(join(uploads, 'dput-args'), 'utf8').trim()).toBe(`${DISTRO} ../${changes}`);
     const keyring = exportKeyring(setup.commandHome, t.path('keyring.gpg'));
-    for (const f of [t.path('uploads', changes), t.path(`${PACKAGE}_${VERSION}.dsc`)]) {
+    for (const f of [join(uploads, changes), t.path(`${PACKAGE}_${VERSION}.dsc`)]) {
       expect(validSigner(gpgv(keyring, [f], env)), f).toBe(key.fingerprint);
     }
     const bare = t.path('dgit-repos', `${PACKAGE}.git`);
