@@ -143,6 +143,32 @@ interface InFlight {
 /** How long a PKSIGN already in the agent's hands may take to answer once the client has gone or we shut down. */
 const ANSWER_GRACE_MS = 10_000;
 
+/** SIGKEY's keygrip as gpg-agent reads it (agent/command.c parse_keygrip): 40 hex digits, then the end or a blank. */
+function agentKeygrip(args: string): string | null {
+  return /^([0-9A-Fa-f]{40})(?:[ \t]|$)/.exec(args)?.[1]?.toUpperCase() ?? null;
+}
+
+/**
+ * SETHASH's algorithm and digest as gpg-agent reads them (agent/command.c cmd_sethash): `--hash=NAME` among the
+ * leading options, else a number (strtoul), then the first run of hex digits. Anything after it the agent ignores, so
+ * the journal does too.
+ */
+function agentHash(args: string): { algo: string; digest: string } {
+  let rest = args;
+  let algo: string | null = null;
+  for (let m = /^--(\S*)[ \t]*/.exec(rest); m !== null; m = /^--(\S*)[ \t]*/.exec(rest)) {
+    if (m[1]?.startsWith('hash=')) algo = `--${m[1]}`;
+    rest = rest.slice(m[0].length);
+    if (m[1] === '') break;
+  }
+  if (algo === null) {
+    const number = /^[+-]?\d*/.exec(rest)?.[0] ?? '';
+    algo = number;
+    rest = rest.slice(number.length).replace(/^[ \t]+/, '');
+  }
+  return { algo, digest: (/^[0-9A-Fa-f]*/.exec(rest)?.[0] ?? '').toLowerCase() };
+}
+
 class Conversation {
   private state: State = 'greeting';
   private readonly queue: string[] = [];
@@ -344,6 +370,7 @@ class Conversation {
     this.current = null;
     this.state = 'idle';
     if (cur.ticket !== null) {
+      this.keyDescription = null;
       const signature = Buffer.concat(cur.data);
       cur.ticket.done({
         ok,
@@ -355,20 +382,23 @@ class Conversation {
       if (!this.clientOpen) this.close();
       return;
     }
-    if (!ok) return;
+    if (!ok) {
+      // A SETHASH the agent refused may still have changed its algorithm (it sets it before reading the digest): the
+      // digest is no longer known.
+      if (cur.name === 'SETHASH') this.hash = null;
+      return;
+    }
     switch (cur.name) {
       case 'SIGKEY':
       case 'SETKEY':
-        this.keygrip = cur.args.split(/\s+/)[0] ?? null;
+        this.keygrip = agentKeygrip(cur.args);
         break;
-      case 'SETHASH': {
-        const words = cur.args.split(/\s+/);
-        const digest = words.pop() ?? '';
-        this.hash = { algo: words.join(' '), digest: digest.toLowerCase() };
+      case 'SETHASH':
+        this.hash = agentHash(cur.args);
         break;
-      }
       case 'SETKEYDESC':
-        this.keyDescription = percentDecode(cur.args, true).toString('utf8');
+        // The agent keeps the first word only, and only until the next PKSIGN.
+        this.keyDescription = percentDecode(cur.args.split(/[ \t]/)[0] ?? '', true).toString('utf8');
         break;
       case 'RESET':
         this.keygrip = null;
@@ -386,12 +416,13 @@ class Conversation {
 
   private clientGone(): void {
     this.clientOpen = false;
-    // A PKSIGN in the agent's hands: its answer is journaled before the conversation ends.
+    // A PKSIGN in the agent's hands: its answer is journaled before the conversation ends. One whose INQUIRE only the
+    // client could have answered will get none: it is lost now.
     if (this.current?.ticket != null && this.state === 'awaiting') {
       setTimeout(() => this.fail('no answer to PKSIGN after the client left'), ANSWER_GRACE_MS).unref();
       return;
     }
-    this.close();
+    this.fail('the client left');
   }
 
   /** Ends the conversation: waits (briefly) for a PKSIGN the agent is working on. */
@@ -400,7 +431,7 @@ class Conversation {
       this.clientOpen = false;
       this.client.destroy();
       setTimeout(() => this.fail(reason), ANSWER_GRACE_MS).unref();
-    } else if (this.state === 'held') this.fail(reason);
+    } else if (this.state === 'held' || this.current?.ticket != null) this.fail(reason);
     // Between commands (the command has exited, its client's close not yet seen): nothing to report.
     else this.close();
     return this.ended;
@@ -408,17 +439,18 @@ class Conversation {
 
   private fail(reason: string): void {
     if (this.state === 'closed') return;
-    const cur = this.current;
-    if (cur?.ticket != null) {
-      cur.ticket.lost(reason);
-      cur.ticket.finish();
-    }
     if (this.clientOpen && this.state !== 'greeting') this.gate.note(`agent gate, connection ${this.n}: ${reason}`);
-    this.close();
+    this.close(reason);
   }
 
-  private close(): void {
+  private close(reason = 'the conversation ended'): void {
     if (this.state === 'closed') return;
+    // Never drop a PKSIGN that went to the agent: its ticket says lost (a signature may exist), and its attempt settles.
+    const ticket = this.current?.ticket;
+    if (ticket != null) {
+      ticket.lost(reason);
+      ticket.finish();
+    }
     this.state = 'closed';
     this.current = null;
     this.clientOpen = false;

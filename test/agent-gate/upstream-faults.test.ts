@@ -195,4 +195,69 @@ describe('a misbehaving upstream agent', () => {
     expect(log.lost).toEqual(['the client answered an INQUIRE with GETINFO']);
     expect(log.finished).toBe(1);
   });
+
+  it('the client leaves while an INQUIRE of PKSIGN waits for it: the PKSIGN is lost and finished, not dropped', async () => {
+    fake = okAgent((s) => s.write('INQUIRE PINENTRY_LAUNCHED 1234\n'));
+    const c = client();
+    await signThrough(c);
+    await c.until(() => c.lines.length === 4, 'the INQUIRE');
+    c.socket.destroy();
+    await agentSide[0]?.until(() => agentSide[0]?.closed === true, 'the upstream connection to close');
+    // Without this the attempt would wait for ever for the request to finish, and no sign-unreported be journaled.
+    expect(log.lost).toHaveLength(1);
+    expect(log.finished).toBe(1);
+    expect(log.done).toEqual([]);
+  });
+});
+
+describe('what the gate is told is what the agent will use', () => {
+  it('SETHASH, SIGKEY and SETKEYDESC are read as gpg-agent reads them', async () => {
+    const upstream: string[] = [];
+    let refuseSethash = false;
+    fake = {
+      greeting: 'OK fake agent',
+      onLine(line, s) {
+        upstream.push(line);
+        if (line.startsWith('PKSIGN')) s.write('D (sig)\nOK\n');
+        else if (line.startsWith('SETHASH') && refuseSethash) s.write('ERR 536871187 Invalid parameter\n');
+        else s.write('OK\n');
+      },
+    };
+    const c = client();
+    await c.until(() => c.lines.length === 1, 'the greeting');
+    const steps = [
+      // The agent takes the first 40 hex digits, then a blank: the rest is not its keygrip.
+      'SIGKEY 21fa872766a08faff891e1e0bdca610c2f3c1003 trailing',
+      // strtoul, then the first run of hex digits: a second hex word is ignored by the agent, so by the journal too.
+      'SETHASH 8 ' + 'aa'.repeat(32) + ' ' + 'bb'.repeat(32),
+      // Only the first word, decoded (+ is a blank).
+      'SETKEYDESC Please+unlock%0Akey ignored',
+      'PKSIGN',
+      // After a PKSIGN the agent forgets the description; a refused SETHASH leaves the digest unknown.
+      'SETHASH --hash=sha512 xyz',
+      'PKSIGN',
+    ];
+    for (const [i, line] of steps.entries()) {
+      refuseSethash = line === 'SETHASH --hash=sha512 xyz';
+      c.send(line);
+      await c.until(() => c.lines.filter((l) => /^(OK|ERR)/.test(l)).length === i + 2, `answer ${i}`);
+    }
+    expect(log.requests).toEqual([
+      {
+        connection: 1,
+        keygrip: '21FA872766A08FAFF891E1E0BDCA610C2F3C1003',
+        hashAlgo: '8',
+        digest: 'aa'.repeat(32),
+        keyDescription: 'Please unlock\nkey',
+      },
+      {
+        connection: 1,
+        keygrip: '21FA872766A08FAFF891E1E0BDCA610C2F3C1003',
+        hashAlgo: null,
+        digest: null,
+        keyDescription: null,
+      },
+    ]);
+    expect(upstream.filter((l) => l === 'PKSIGN')).toHaveLength(2);
+  });
 });
