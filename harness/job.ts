@@ -393,7 +393,7 @@ export class Job implements GateHandler, SessionHost, AgentGate {
     return {
       proceed: decision.decision === 'proceed',
       reason: decision.reason,
-      done: (o) => session.agentResult(o.ok, o.signatureSha256, o.signatureSize, o.error),
+      done: (o) => session.agentResult(o),
       lost: (reason) => session.lost(reason),
       withdrawn: (reason) => session.withdrawn(reason),
       finish,

@@ -3,6 +3,7 @@
 // journal the result or its loss. The job (job.ts) is its host: the journal, the commit step and the signer. A request
 // is a shim's sign-request or a PKSIGN held by the agent gate; both take the same path.
 import { createHash } from 'node:crypto';
+import type { PksignOutcome } from '../agent-gate/agent-proxy.js';
 import type { SignRequest, SignResult } from '../protocol/messages.js';
 import type { Attempt } from './attempt.js';
 import type { CommitVerdict } from './commit-step.js';
@@ -108,15 +109,18 @@ export class Session implements GateSession {
   }
 
   /** The agent's answer to a PKSIGN this session let through: the signature's digest, or the agent's ERR line. */
-  agentResult(ok: boolean, signatureSha256: string | null, size: number, error: string | null): void {
-    const fields = { id: this.id, exit: ok ? 0 : 2, signal: null, outputSha256: signatureSha256, outputSize: size };
+  agentResult(o: PksignOutcome): void {
     this.host.journalEventBestEffort({
       event: 'signed',
       attempt: this.a.n,
-      ...fields,
-      ...(error === null ? {} : { agentError: error }),
+      id: this.id,
+      exit: o.ok ? 0 : 2,
+      signal: null,
+      outputSha256: o.signatureSha256,
+      outputSize: o.signatureSize,
+      ...(o.error === null ? {} : { agentError: o.error }),
     });
-    if (ok) this.host.countSignature('agent');
+    if (o.ok) this.host.countSignature('agent');
   }
 
   /** Approved, but the client left before PKSIGN was sent: no signature was made. */
